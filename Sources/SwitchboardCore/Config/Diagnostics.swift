@@ -1,0 +1,42 @@
+import Yams
+
+/// Collects problems while a table is compiled, so a load reports all of them at once.
+struct Diagnostics {
+    let file: String
+    private(set) var items: [ConfigDiagnostic] = []
+
+    init(file: String) {
+        self.file = file
+    }
+
+    var hasErrors: Bool { items.contains { $0.severity == .error } }
+
+    func location(of node: Node) -> SourceLocation {
+        location(of: node.mark)
+    }
+
+    func location(of mark: Mark?) -> SourceLocation {
+        SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    mutating func error(_ message: String, at node: Node) {
+        items.append(ConfigDiagnostic(message, at: location(of: node)))
+    }
+
+    mutating func error(_ message: String, at location: SourceLocation) {
+        items.append(ConfigDiagnostic(message, at: location))
+    }
+
+    mutating func warning(_ message: String, at node: Node) {
+        items.append(ConfigDiagnostic(message, at: location(of: node), severity: .warning))
+    }
+
+    /// Errors in file order, then warnings in file order.
+    var sorted: [ConfigDiagnostic] {
+        let order: (ConfigDiagnostic, ConfigDiagnostic) -> Bool = {
+            ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
+        }
+        return items.filter { $0.severity == .error }.sorted(by: order)
+            + items.filter { $0.severity == .warning }.sorted(by: order)
+    }
+}

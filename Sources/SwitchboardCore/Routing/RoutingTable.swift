@@ -1,0 +1,113 @@
+import Foundation
+
+/// A validated, immutable routing table compiled from `routes.yaml`.
+///
+/// Decisions read only this value and a `HealthView`; they do no I/O and take no lock except the
+/// `weighted` strategy's short one. A reload builds a new table and swaps it whole.
+public struct RoutingTable: Sendable {
+    public let backends: [Backend]
+    public let pools: [Pool]
+    public let routes: [Route]
+    /// The top-level `fallback` (default `reject`).
+    public let fallback: Target
+    /// `numbers:` by E.164 number.
+    let numbers: [String: NumberInfo]
+    /// Names of `number.<attr>` attributes, by slot.
+    public let numberAttributeNames: [String]
+    let index: RouteIndex
+    /// Content hash of the file (first 16 hex digits of its SHA-256), shown in `/status`.
+    public let version: String
+    /// Problems that do not stop the table from loading (routes that can never match).
+    public let warnings: [ConfigDiagnostic]
+
+    init(
+        backends: [Backend], pools: [Pool], routes: [Route], fallback: Target, numbers: [String: NumberInfo],
+        numberAttributeNames: [String], version: String, warnings: [ConfigDiagnostic]
+    ) {
+        self.backends = backends
+        self.pools = pools
+        self.routes = routes
+        self.fallback = fallback
+        self.numbers = numbers
+        self.numberAttributeNames = numberAttributeNames
+        self.index = RouteIndex(routes)
+        self.version = version
+        self.warnings = warnings
+    }
+
+    /// What the health checker should probe: one target per backend, in table order.
+    public var probeTargets: [ProbeTarget] { backends.map(\.probeTarget) }
+
+    public func backendIndex(named name: String) -> Int? { backends.firstIndex { $0.name == name } }
+
+    /// A name for a target as `routes.yaml` spells it.
+    public func name(of target: Target) -> String {
+        switch target {
+        case .backend(let index): backends[index].name
+        case .pool(let index): pools[index].name
+        case .reject: "reject"
+        case .numberDefault: "number_default"
+        }
+    }
+}
+
+/// One entry of `routes:`.
+public struct Route: Sendable {
+    public var name: String
+    var conditions: [Condition]
+    public var target: Target
+    public var fallback: Target?
+    /// `strategy:` on the route, overriding the target pool's own.
+    public var strategy: Strategy?
+    /// The selector for `strategy` (nil when the route does not override).
+    let selector: PoolSelector?
+    public var location: SourceLocation
+
+    /// A route without conditions matches every call.
+    public var isCatchAll: Bool { conditions.isEmpty }
+}
+
+/// Finds the routes a call could match without testing every route.
+///
+/// A route whose conditions include an exact `number` (or, failing that, an exact `caller`) value or list can only
+/// match calls with one of those values, so it is filed under them; every other route is always a candidate.
+/// Candidates are visited in file order, so first-match-wins is unchanged.
+struct RouteIndex: Sendable {
+    var byNumber: [String: [Int]] = [:]
+    var byCaller: [String: [Int]] = [:]
+    var unindexed: [Int] = []
+
+    init(_ routes: [Route]) {
+        for (position, route) in routes.enumerated() {
+            if let numbers = Self.exactValues(of: .number, in: route) {
+                for number in numbers { byNumber[number, default: []].append(position) }
+            } else if let callers = Self.exactValues(of: .caller, in: route) {
+                for caller in callers { byCaller[caller, default: []].append(position) }
+            } else {
+                unindexed.append(position)
+            }
+        }
+    }
+
+    private static func exactValues(of attribute: Attribute, in route: Route) -> Set<String>? {
+        for condition in route.conditions {
+            if case .attribute(attribute, let matcher) = condition.test, let values = matcher.exactValues {
+                return values
+            }
+        }
+        return nil
+    }
+
+    /// Calls `body` with each candidate route position in ascending order until it returns true.
+    func forEachCandidate(number: String?, caller: String?, _ body: (Int) -> Bool) {
+        let a = number.flatMap { byNumber[$0] } ?? []
+        let b = caller.flatMap { byCaller[$0] } ?? []
+        let c = unindexed
+        var i = 0, j = 0, k = 0
+        while i < a.count || j < b.count || k < c.count {
+            let next = min(i < a.count ? a[i] : .max, j < b.count ? b[j] : .max, k < c.count ? c[k] : .max)
+            if i < a.count, a[i] == next { i += 1 } else if j < b.count, b[j] == next { j += 1 } else { k += 1 }
+            if body(next) { return }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// Where a route, or a fallback, sends a call.
+public enum Target: Sendable, Hashable {
+    /// An index into `RoutingTable.backends`.
+    case backend(Int)
+    /// An index into `RoutingTable.pools`.
+    case pool(Int)
+    /// `{"action":"reject"}`
+    case reject
+    /// `{"action":"answer"}` without a URL: Inkbox uses the number's configured URL.
+    case numberDefault
+
+    static let keywords: Set<String> = ["reject", "number_default"]
+}
+
+/// A WebSocket agent server calls can be sent to.
+public struct Backend: Sendable {
+    public var name: String
+    public var url: URLTemplate
+    /// Share of calls under `weighted` and `sticky` (default 1).
+    public var weight: Int
+    /// Where calls go when this backend is the target and it is down.
+    public var fallback: Target?
+    public var check: HealthCheck
+
+    public var probeTarget: ProbeTarget { ProbeTarget(name: name, check: check) }
+}
+
+/// A group of backends with a selection strategy.
+public struct Pool: Sendable {
+    public var name: String
+    /// Indices into `RoutingTable.backends`, in the order written.
+    public var members: [Int]
+    public var strategy: Strategy
+    /// Where calls go when no member is healthy (and `panic` is off).
+    public var fallback: Target?
+    /// When no member is healthy, choose as if all were.
+    public var panic: Bool
+    let selector: PoolSelector
+}
+
+/// How a pool picks one of its healthy members.
+public enum Strategy: String, Sendable, CaseIterable {
+    /// The first healthy member in order: failover.
+    case priority
+    /// Healthy members in turn.
+    case roundRobin = "round_robin"
+    /// Smooth weighted round robin by `weight`.
+    case weighted
+    /// Weighted rendezvous hashing on the caller.
+    case sticky
+}
+
+/// The health verdict the router reads: eligibility per backend index. An immutable value, swapped whole.
+public struct HealthView: Sendable, Hashable {
+    private var eligible: [Bool]
+
+    public init(eligible: [Bool]) {
+        self.eligible = eligible
+    }
+
+    /// Every backend eligible (the state before any probe result).
+    public static func allEligible(_ count: Int) -> HealthView { HealthView(eligible: Array(repeating: true, count: count)) }
+
+    public subscript(backend: Int) -> Bool { backend < eligible.count ? eligible[backend] : true }
+}

@@ -1,0 +1,9 @@
+/// Hides the middle digits of a phone number for logs and `/status`: `+14155550999` → `+1415***0999`.
+public enum PhoneMask {
+    public static func mask(_ number: String?) -> String {
+        guard let number, !number.isEmpty else { return "-" }
+        let characters = Array(number)
+        guard characters.count >= 9 else { return "***" + String(characters.suffix(2)) }
+        return String(characters.prefix(5)) + "***" + String(characters.suffix(4))
+    }
+}

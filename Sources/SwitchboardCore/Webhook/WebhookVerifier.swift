@@ -1,0 +1,102 @@
+import Crypto
+import Foundation
+
+/// Proves a webhook came from Inkbox: HMAC-SHA256 over `{request_id}.{timestamp}.{raw body}` (SPEC §1).
+///
+/// Several keys may be valid at once (rotation); a delivery passes when any of them produced the signature.
+/// Comparison is constant-time.
+public struct WebhookVerifier: Sendable {
+    /// Maximum distance between the delivery's timestamp and now, in seconds, either direction.
+    public static let tolerance: Int64 = 300
+
+    public static let requestIDHeader = "X-Inkbox-Request-ID"
+    public static let timestampHeader = "X-Inkbox-Timestamp"
+    public static let signatureHeader = "X-Inkbox-Signature"
+
+    private let keys: [SymmetricKey]
+
+    /// - Parameter keys: signing keys as Inkbox shows them; an optional `whsec_` prefix is removed.
+    public init(keys: [String]) throws(SigningKeyError) {
+        let cleaned = keys.map(Self.keyMaterial)
+        guard !cleaned.isEmpty, cleaned.allSatisfy({ !$0.isEmpty }) else { throw SigningKeyError() }
+        self.keys = cleaned.map { SymmetricKey(data: Data($0.utf8)) }
+    }
+
+    /// The key's bytes as HMAC uses them: surrounding whitespace and a `whsec_` prefix removed.
+    static func keyMaterial(_ key: String) -> String {
+        let trimmed = key.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.hasPrefix("whsec_") ? String(trimmed.dropFirst(6)) : trimmed
+    }
+
+    /// Throws unless the headers carry a fresh signature of `body` by one of the keys.
+    public func verify(
+        requestID: String?, timestamp: String?, signature: String?, body: UnsafeRawBufferPointer, now: Date = Date()
+    ) throws(SignatureError) {
+        guard let requestID, !requestID.isEmpty else { throw .missingHeader(Self.requestIDHeader) }
+        guard let timestamp, !timestamp.isEmpty else { throw .missingHeader(Self.timestampHeader) }
+        guard let signature, !signature.isEmpty else { throw .missingHeader(Self.signatureHeader) }
+        guard let provided = Self.decodeSignature(signature) else { throw .malformedSignature }
+        guard timestamp.utf8.count <= 18, timestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let seconds = Int64(timestamp)
+        else { throw .malformedTimestamp }
+        let skew = seconds - Int64(now.timeIntervalSince1970.rounded(.down))
+        guard abs(skew) <= Self.tolerance else { throw .staleTimestamp(skew: skew) }
+
+        var matched = false
+        for key in keys {
+            var hmac = HMAC<SHA256>(key: key)
+            Self.update(&hmac, requestID)
+            Self.update(&hmac, ".")
+            Self.update(&hmac, timestamp)
+            Self.update(&hmac, ".")
+            hmac.update(data: body)
+            // `==` against bytes is Crypto's constant-time comparison; check every key so timing does not say which.
+            matched = (hmac.finalize() == provided) || matched
+        }
+        guard matched else { throw .mismatch }
+    }
+
+    /// The signature header for a delivery, as Inkbox would send it: `sha256=<lowercase hex>` with the first key.
+    public func signature(requestID: String, timestamp: String, body: some DataProtocol) -> String {
+        var hmac = HMAC<SHA256>(key: keys[0])
+        hmac.update(data: Data("\(requestID).\(timestamp).".utf8))
+        hmac.update(data: body)
+        return "sha256=" + hmac.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func update(_ hmac: inout HMAC<SHA256>, _ text: String) {
+        var text = text
+        text.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `sha256=` and 64 lowercase hex digits, as 32 bytes.
+    static func decodeSignature(_ header: String) -> [UInt8]? {
+        let utf8 = header.utf8
+        guard utf8.count == 71, header.hasPrefix("sha256=") else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var high: UInt8?
+        for byte in utf8.dropFirst(7) {
+            let nibble: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            if let first = high {
+                bytes.append(first << 4 | nibble)
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return bytes
+    }
+}
+
+/// No usable signing key was given.
+public struct SigningKeyError: Error, Sendable, CustomStringConvertible {
+    public var description: String {
+        "no signing key: set SWITCHBOARD_SIGNING_KEY (comma-separated for rotation) or pass --signing-key-file FILE"
+    }
+}
