@@ -89,8 +89,8 @@ public struct PhoneGeography: Sendable {
             if fields.count == 3 {
                 for item in fields[2].split(separator: ",", omittingEmptySubsequences: false) {
                     let parts = item.split(separator: "=", omittingEmptySubsequences: false)
-                    guard parts.count == 2, let (prefix, prefixLength) = Self.number(
-                        parts[0], maxLength: Self.maximumOverrideDigits)
+                    guard parts.count == 2,
+                        let (prefix, prefixLength) = Self.number(parts[0], maxLength: Self.maximumOverrideDigits)
                     else {
                         throw fail("override \"\(item)\" is not PREFIX=REGION with a 1 to 6 digit prefix")
                     }

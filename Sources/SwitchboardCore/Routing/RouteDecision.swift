@@ -44,9 +44,9 @@ public struct RouteDecision: Sendable, Hashable {
     }
 }
 
-enum JSONString {
+public enum JSONString {
     /// Appends `text` escaped for use inside a JSON string literal (RFC 8259 §7).
-    static func appendEscaped(_ text: String, to out: inout String) {
+    public static func appendEscaped(_ text: String, to out: inout String) {
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -1,0 +1,67 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SwitchboardCore
+import SwitchboardHealth
+
+/// The admin listener: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /admin/reload` (SPEC §2).
+struct AdminController: Sendable {
+    let state: RoutingState
+    let checker: HealthChecker
+    let reloader: RoutesReloader
+    let metrics: SwitchboardMetrics
+    let decisions: DecisionLog
+    /// When set, everything but `/healthz` and `/readyz` needs `Authorization: Bearer <token>`.
+    let token: String?
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        router.get("/healthz") { _, _ in JSONResponse.body(.ok, #"{"status":"ok"}"#) }
+        router.get("/readyz") { _, _ in
+            checker.firstRoundCompleted
+                ? JSONResponse.body(.ok, #"{"ready":true}"#)
+                : JSONResponse.error(.serviceUnavailable, "first probe round not finished")
+        }
+        let protected = router.group().add(middleware: BearerTokenMiddleware(token: token))
+        protected.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render()))
+            )
+        }
+        protected.get("/status") { _, _ in
+            let status = StatusDocument(state: state, statuses: checker.statuses(), decisions: decisions.last)
+            return JSONResponse.body(.ok, status.json())
+        }
+        protected.post("/admin/reload") { _, _ in
+            switch await reloader.reload(reason: "admin") {
+            case .success(let table):
+                return JSONResponse.body(.ok, #"{"reloaded":true,"version":"\#(table.version)"}"#)
+            case .failure(let error):
+                return JSONResponse.error(.unprocessableContent, error.description)
+            }
+        }
+    }
+}
+
+/// Refuses requests without the admin token; a no-op when no token is configured.
+struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard let token else { return try await next(request, context) }
+        let presented = request.headers[.authorization] ?? ""
+        // Compare digests so the comparison takes the same time whatever the presented value.
+        let expected = SHA256.hash(data: Data("Bearer \(token)".utf8))
+        guard SHA256.hash(data: Data(presented.utf8)) == expected else {
+            var response = JSONResponse.error(.unauthorized, "missing or wrong admin token (Authorization: Bearer …)")
+            response.headers[.wwwAuthenticate] = "Bearer"
+            return response
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import SwitchboardCore
+import Synchronization
+
+/// One routing decision as `/status` shows it: phone numbers masked.
+public struct DecisionRecord: Sendable, Hashable {
+    public var at: Date
+    public var requestID: String
+    public var callID: String?
+    public var caller: String
+    public var number: String
+    public var route: String?
+    public var backend: String?
+    public var outcome: String
+}
+
+/// Writes the decision log line and keeps the last decisions for `/status`.
+///
+/// Exactly one `info` line per decision carries both the request ID and the call ID; phone numbers are masked.
+public final class DecisionLog: Sendable {
+    public let capacity: Int
+    private let logger: Logger
+    private let recent: Mutex<(records: [DecisionRecord], next: Int)>
+
+    public init(logger: Logger, capacity: Int = 50) {
+        self.logger = logger
+        self.capacity = capacity
+        self.recent = Mutex(([], 0))
+    }
+
+    func record(requestID: String, call: IncomingCall, decision: RouteDecision, duration: Duration) {
+        let record = DecisionRecord(
+            at: Date(), requestID: requestID, callID: call.id, caller: PhoneMask.mask(call.caller),
+            number: PhoneMask.mask(call.number), route: decision.route, backend: decision.backend,
+            outcome: decision.answer.outcome
+        )
+        logger.info(
+            "decision",
+            metadata: [
+                "request_id": "\(requestID)",
+                "call_id": "\(call.id ?? "-")",
+                "caller": "\(record.caller)",
+                "number": "\(record.number)",
+                "route": "\(decision.route ?? "-")",
+                "backend": "\(decision.backend ?? "-")",
+                "outcome": "\(record.outcome)",
+                "us": "\(Self.microseconds(duration))",
+            ]
+        )
+        recent.withLock { recent in
+            if recent.records.count < capacity {
+                recent.records.append(record)
+            } else {
+                recent.records[recent.next] = record
+            }
+            recent.next = (recent.next + 1) % capacity
+        }
+    }
+
+    /// The last decisions, oldest first.
+    public var last: [DecisionRecord] {
+        recent.withLock { recent in
+            guard recent.records.count == capacity else { return recent.records }
+            return Array(recent.records[recent.next...] + recent.records[..<recent.next])
+        }
+    }
+
+    static func microseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+    }
+}

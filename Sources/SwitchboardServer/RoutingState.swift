@@ -1,0 +1,67 @@
+import Foundation
+import SwitchboardCore
+import Synchronization
+
+/// The table and health verdicts the webhook handler reads, swapped whole under a `Mutex`.
+///
+/// Readers take a reference to the current `Snapshot` and work on it without holding the lock; writers
+/// (reloads, health changes) build a new snapshot and swap it in. A request therefore never waits on a reload
+/// or a probe, and always sees a table and a health view that belong together.
+public final class RoutingState: Sendable {
+    /// An immutable pairing of a table with the health of its backends.
+    public final class Snapshot: Sendable {
+        public let table: RoutingTable
+        public let health: HealthView
+        public let loadedAt: Date
+
+        init(table: RoutingTable, health: HealthView, loadedAt: Date) {
+            self.table = table
+            self.health = health
+            self.loadedAt = loadedAt
+        }
+    }
+
+    private struct State {
+        var snapshot: Snapshot
+        var states: [String: BackendState]
+        var lastReloadError: String?
+    }
+
+    private let state: Mutex<State>
+
+    public init(table: RoutingTable, loadedAt: Date = Date()) {
+        let snapshot = Snapshot(table: table, health: .allEligible(table.backends.count), loadedAt: loadedAt)
+        state = Mutex(State(snapshot: snapshot, states: [:]))
+    }
+
+    /// The current table and health, for one request.
+    public var snapshot: Snapshot { state.withLock { $0.snapshot } }
+
+    /// The error of the last failed reload, cleared by a successful one.
+    public var lastReloadError: String? { state.withLock { $0.lastReloadError } }
+
+    /// Installs a newly loaded table; backends keep the health verdicts last reported for their names.
+    public func install(_ table: RoutingTable, loadedAt: Date = Date()) {
+        state.withLock { state in
+            state.snapshot = Snapshot(table: table, health: Self.view(table, state.states), loadedAt: loadedAt)
+            state.lastReloadError = nil
+        }
+    }
+
+    public func recordReloadFailure(_ message: String) {
+        state.withLock { $0.lastReloadError = message }
+    }
+
+    /// Applies the health checker's verdicts (name → state) to the current table.
+    public func apply(states: [String: BackendState]) {
+        state.withLock { state in
+            state.states = states
+            let table = state.snapshot.table
+            state.snapshot = Snapshot(table: table, health: Self.view(table, states), loadedAt: state.snapshot.loadedAt)
+        }
+    }
+
+    private static func view(_ table: RoutingTable, _ states: [String: BackendState]) -> HealthView {
+        HealthView(eligible: table.backends.map { states[$0.name]?.isEligible ?? true })
+    }
+}

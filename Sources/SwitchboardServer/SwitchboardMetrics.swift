@@ -1,0 +1,107 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+import SwitchboardCore
+import Synchronization
+
+/// Switchboard's Prometheus metrics (SPEC §6 names), recorded through swift-metrics.
+///
+/// Each instance owns its registry, so tests and several servers in one process never share counters and
+/// nothing global is bootstrapped.
+public final class SwitchboardMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let webhooks: [String: Counter]
+    private let webhookDuration: Timer
+    private let reloads: [Bool: Counter]
+    private let dynamic = Mutex<[String: Counter]>([:])
+    private let backendUp = Mutex<[String: Gauge]>([:])
+    private let probeDurations = Mutex<[String: Timer]>([:])
+
+    /// `outcome` label values of `switchboard_webhooks_total`.
+    public static let outcomes = ["answer", "reject", "unauthorized", "bad_request", "conflict", "too_large"]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = [
+            "switchboard_webhook_duration_seconds": [
+                .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+                .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250),
+            ],
+            "switchboard_probe_duration_seconds": [
+                .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+            ],
+        ]
+        self.factory = factory
+        webhooks = Dictionary(uniqueKeysWithValues: Self.outcomes.map { outcome in
+            (outcome, Counter(label: "switchboard_webhooks_total", dimensions: [("outcome", outcome)], factory: factory))
+        })
+        webhookDuration = Timer(label: "switchboard_webhook_duration_seconds", dimensions: [], factory: factory)
+        reloads = [
+            true: Counter(label: "switchboard_reloads_total", dimensions: [("result", "success")], factory: factory),
+            false: Counter(label: "switchboard_reloads_total", dimensions: [("result", "failure")], factory: factory),
+        ]
+    }
+
+    /// Counts one webhook by outcome and records its handling time.
+    func webhook(outcome: String, duration: Duration) {
+        webhooks[outcome]?.increment()
+        webhookDuration.record(duration: duration)
+    }
+
+    func decision(route: String?, backend: String?) {
+        let route = route ?? "none", backend = backend ?? "none"
+        counter("switchboard_decisions_total", [("route", route), ("backend", backend)]).increment()
+    }
+
+    func reload(success: Bool) {
+        reloads[success]?.increment()
+    }
+
+    /// Sets `switchboard_backend_up` for every backend and removes the gauges of backends no longer configured.
+    func backends(_ states: [String: BackendState]) {
+        backendUp.withLock { gauges in
+            for (name, gauge) in gauges where states[name] == nil {
+                gauge.destroy()
+                gauges[name] = nil
+            }
+            for (name, state) in states {
+                let gauge = gauges[name] ?? Gauge(label: "switchboard_backend_up", dimensions: [("backend", name)], factory: factory)
+                gauges[name] = gauge
+                gauge.record(state.isEligible ? 1 : 0)
+            }
+        }
+    }
+
+    func probe(backend: String, result: ProbeResult) {
+        let timer = probeDurations.withLock { timers in
+            if let timer = timers[backend] { return timer }
+            let timer = Timer(label: "switchboard_probe_duration_seconds", dimensions: [("backend", backend)], factory: factory)
+            timers[backend] = timer
+            return timer
+        }
+        timer.record(duration: result.latency)
+        if let reason = result.failure {
+            counter("switchboard_probe_failures_total", [("backend", backend), ("reason", reason.rawValue)]).increment()
+        }
+    }
+
+    /// The Prometheus text exposition.
+    public func render() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        let key = label + dimensions.map { "\u{0}\($0.1)" }.joined()
+        return dynamic.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SwitchboardCore
+
+/// `POST /webhooks/incoming-call`: verifies the delivery, routes the call, answers (SPEC §1–2).
+///
+/// After the body has arrived the handler does no I/O and never waits: verification, parsing and the decision
+/// are computation over the request and the current `RoutingState.Snapshot`.
+struct WebhookController: Sendable {
+    let verifier: WebhookVerifier
+    let cache: DeliveryCache
+    let state: RoutingState
+    let metrics: SwitchboardMetrics
+    let decisions: DecisionLog
+    let logger: Logger
+    let maxBodySize: Int
+
+    static let requestIDField = HTTPField.Name(WebhookVerifier.requestIDHeader)!
+    static let timestampField = HTTPField.Name(WebhookVerifier.timestampHeader)!
+    static let signatureField = HTTPField.Name(WebhookVerifier.signatureHeader)!
+
+    /// Serves `path`: POST is the webhook, every other method 405.
+    func addRoutes(to router: Router<some RequestContext>, path: String) {
+        router.post(RouterPath(path)) { request, context in await self.handle(request, context: context) }
+        for method: HTTPRequest.Method in [.get, .head, .put, .delete, .patch, .options] {
+            router.on(RouterPath(path), method: method) { _, _ in
+                var response = JSONResponse.error(.methodNotAllowed, "use POST")
+                response.headers[.allow] = "POST"
+                return response
+            }
+        }
+    }
+
+    func handle(_ request: Request, context: some RequestContext) async -> Response {
+        let started = ContinuousClock.now
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodySize {
+            return refuse(.contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started)
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: maxBodySize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return refuse(.contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started)
+        } catch {
+            return refuse(.badRequest, "bad_request", "could not read the request body", request, started)
+        }
+        return body.withUnsafeReadableBytes { bytes in respond(request, body: bytes, started: started) }
+    }
+
+    private func respond(_ request: Request, body: UnsafeRawBufferPointer, started: ContinuousClock.Instant) -> Response {
+        let headers = request.headers
+        let requestID = headers[Self.requestIDField]
+        do {
+            try verifier.verify(
+                requestID: requestID, timestamp: headers[Self.timestampField], signature: headers[Self.signatureField],
+                body: body
+            )
+        } catch {
+            return refuse(.unauthorized, "unauthorized", error.description, request, started)
+        }
+        let requestID = requestID ?? ""
+        let digest = DeliveryCache.digest(body)
+        switch cache.lookup(requestID: requestID, digest: digest) {
+        case .hit(let decision):
+            return answer(decision, retry: true, requestID: requestID, call: nil, started: started)
+        case .conflict:
+            return refuse(.conflict, "conflict", "request ID already used with a different body", request, started)
+        case .miss:
+            break
+        }
+        let call: IncomingCall
+        do {
+            call = try IncomingCall(json: body)
+        } catch {
+            return refuse(.badRequest, "bad_request", error.description, request, started)
+        }
+        let snapshot = state.snapshot
+        let decision = snapshot.table.decide(call, health: snapshot.health)
+        switch cache.store(requestID: requestID, digest: digest, decision: decision) {
+        case .miss:
+            return answer(decision, retry: false, requestID: requestID, call: call, started: started)
+        case .hit(let first):
+            return answer(first, retry: true, requestID: requestID, call: nil, started: started)
+        case .conflict:
+            return refuse(.conflict, "conflict", "request ID already used with a different body", request, started)
+        }
+    }
+
+    private func answer(
+        _ decision: RouteDecision, retry: Bool, requestID: String, call: IncomingCall?, started: ContinuousClock.Instant
+    ) -> Response {
+        let response = JSONResponse.body(.ok, decision.answer.json)
+        let duration = ContinuousClock.now - started
+        metrics.webhook(outcome: decision.answer.outcome, duration: duration)
+        if let call {
+            metrics.decision(route: decision.route, backend: decision.backend)
+            decisions.record(requestID: requestID, call: call, decision: decision, duration: duration)
+        } else if retry {
+            logger.info("retried delivery answered as before", metadata: ["request_id": "\(requestID)"])
+        }
+        return response
+    }
+
+    private func refuse(
+        _ status: HTTPResponse.Status, _ outcome: String, _ message: String, _ request: Request,
+        _ started: ContinuousClock.Instant
+    ) -> Response {
+        metrics.webhook(outcome: outcome, duration: ContinuousClock.now - started)
+        logger.notice(
+            "webhook refused",
+            metadata: [
+                "status": "\(status.code)", "reason": "\(message)",
+                "request_id": "\(request.headers[Self.requestIDField] ?? "-")",
+            ]
+        )
+        return JSONResponse.error(status, message)
+    }
+}
