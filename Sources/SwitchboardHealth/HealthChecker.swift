@@ -1,0 +1,171 @@
+import Logging
+import ServiceLifecycle
+import SwitchboardCore
+import Synchronization
+
+/// Probes every backend in the background and keeps a verdict per backend.
+///
+/// All probes run concurrently through one curl multi handle on one dedicated thread, started and stopped
+/// inside `run()`, so neither the request path nor Swift's cooperative pool ever waits on the network.
+/// Each backend follows the `rise`/`fall` state machine of ``BackendRecord``; its next probe comes after
+/// `interval`, or `fastInterval` while its state is unknown or a result disagrees with it, counted from the
+/// previous probe's start and shortened by `jitter`.
+///
+/// ```swift
+/// let checker = HealthChecker(targets: targets, logger: logger) { states in table.setHealth(states) }
+/// let group = ServiceGroup(services: [checker, server], logger: logger)
+/// try await group.run()
+/// ```
+public final class HealthChecker: Service, Sendable {
+    private let state: Mutex<CheckerState>
+    /// The version of the last map handed to `onChange`; older maps are never delivered after newer ones.
+    private let delivered = Mutex<UInt64>(0)
+    private let logger: Logger
+    private let onProbe: @Sendable (ProbeTarget, ProbeResult) -> Void
+    private let onChange: @Sendable ([String: BackendState]) -> Void
+
+    /// - Parameters:
+    ///   - targets: the backends to probe, in the order `statuses()` reports them.
+    ///   - logger: state changes are logged at `info` (up) and `warning` (down).
+    ///   - onProbe: called with every probe result, on the probe thread (for metrics); must not block.
+    ///   - onChange: called with the full name → state map whenever a backend's state changes and once per
+    ///     `update(targets:)`; must not block and must not call `update(targets:)`.
+    public init(
+        targets: [ProbeTarget],
+        logger: Logger,
+        onProbe: @escaping @Sendable (ProbeTarget, ProbeResult) -> Void = { _, _ in },
+        onChange: @escaping @Sendable ([String: BackendState]) -> Void = { _ in }
+    ) {
+        self.state = Mutex(CheckerState(targets: targets))
+        self.logger = logger
+        self.onProbe = onProbe
+        self.onChange = onChange
+    }
+
+    /// Probes until the task is cancelled or a graceful shutdown starts.
+    ///
+    /// - Important: Starts the probe thread on entry and has stopped it when it returns; in-flight probes are
+    ///   abandoned without counting. Run one `run()` at a time.
+    /// - Throws: ``ProbeEngineError`` when libcurl cannot start.
+    public func run() async throws {
+        let engine = ProbeEngine(maxConnections: state.withLock { $0.order.count }, logger: logger) {
+            [weak self] now in
+            self?.dueWork(at: now) ?? .idle
+        }
+        state.withLock { state in
+            state.engine = engine
+            state.startRunning(now: .now)
+        }
+        defer {
+            state.withLock { state in
+                state.stopRunning()
+                state.engine = nil
+            }
+        }
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            try await engine.run()
+        } onCancelOrGracefulShutdown: {
+            engine.requestStop()
+        }
+    }
+
+    /// Replaces the targets (hot reload) without waiting on the network.
+    ///
+    /// A target equal to a current one keeps its state, counters and schedule; a new one starts `unknown`
+    /// and is probed within one `fastInterval`; a removed one is no longer probed (a result still in flight
+    /// is ignored). Calls `onChange` once with the new map.
+    public func update(targets: [ProbeTarget]) {
+        let (engine, version, map, resumed) = state.withLock { state in
+            state.replaceTargets(targets, now: .now)
+            return (state.engine, state.version, state.stateMap, state.takeWaitersIfFirstRoundDone())
+        }
+        engine?.setMaxConnections(targets.count)
+        engine?.wakeup()
+        for waiter in resumed { waiter.resume() }
+        deliver(map, version: version)
+    }
+
+    /// Every backend's current health, in target order (for `/status`).
+    public func statuses() -> [BackendStatus] {
+        state.withLock { $0.statuses }
+    }
+
+    /// Every backend's current state by name (for the router's snapshot).
+    public func states() -> [String: BackendState] {
+        state.withLock { $0.stateMap }
+    }
+
+    /// True once every target present at start has had a result (for `/readyz`).
+    public var firstRoundCompleted: Bool {
+        state.withLock { $0.pendingFirstRound.isEmpty }
+    }
+
+    /// Returns once `firstRoundCompleted` is true, or when the calling task is cancelled.
+    public func waitForFirstRound() async {
+        let id = state.withLock { state in
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let parked = state.withLock { state -> Bool in
+                    guard !state.pendingFirstRound.isEmpty, !Task.isCancelled else { return false }
+                    state.waiters[id] = continuation
+                    return true
+                }
+                if !parked { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+
+    // MARK: Probe thread
+
+    /// The engine's scheduler: due records become probe jobs whose results come back to `complete`.
+    private func dueWork(at now: ContinuousClock.Instant) -> ScheduledWork {
+        let (due, next) = state.withLock { $0.takeDue(now: now) }
+        let jobs = due.map { record in
+            let id = record.id
+            return ProbeJob(check: record.target.check) { [weak self] result in
+                self?.complete(id: id, started: now, result: result)
+            }
+        }
+        return ScheduledWork(jobs: jobs, next: next)
+    }
+
+    private func complete(id: UInt64, started: ContinuousClock.Instant, result: ProbeResult?) {
+        let outcome = state.withLock { state in
+            state.complete(id: id, started: started, result: result).map { completed in
+                (completed, state.version, completed.changed ? state.stateMap : [:])  // the map only when needed
+            }
+        }
+        guard let ((record, changed, resumed), version, map) = outcome, let result else { return }
+        onProbe(record.target, result)
+        if changed {
+            log(record)
+            deliver(map, version: version)
+        }
+        for waiter in resumed { waiter.resume() }
+    }
+
+    private func log(_ record: BackendRecord) {
+        let status = record.status
+        var metadata: Logger.Metadata = ["backend": "\(status.name)", "state": "\(status.state.rawValue)"]
+        if let probe = status.lastProbe, let reason = probe.failure {
+            metadata["reason"] = "\(reason.rawValue)"
+            metadata["detail"] = "\(probe.detail)"
+            logger.warning("backend is down", metadata: metadata)
+        } else {
+            logger.info("backend is up", metadata: metadata)
+        }
+    }
+
+    private func deliver(_ map: [String: BackendState], version: UInt64) {
+        delivered.withLock { last in
+            guard version > last else { return }
+            last = version
+            onChange(map)
+        }
+    }
+}

@@ -1,0 +1,244 @@
+import CCurl
+import Foundation
+import Logging
+import SwitchboardCore
+import Synchronization
+
+/// Runs probes through one curl multi handle, driven by one dedicated thread.
+///
+/// Blocking in `curl_multi_poll` on Swift's cooperative pool starves other tasks, so the engine owns an
+/// OS thread for the lifetime of `run()`. Other threads hand it work through a locked mailbox and
+/// `curl_multi_wakeup`. Each turn of the loop takes submitted jobs and due jobs from the scheduler,
+/// starts them, lets libcurl progress, completes finished probes and sleeps in `curl_multi_poll` until the
+/// next due probe, a socket event, a libcurl timer or a wakeup.
+///
+/// The engine runs once: `run()` again on a stopped engine returns at once.
+final class ProbeEngine: @unchecked Sendable {
+    // @unchecked Sendable: everything shared between threads sits in `mailbox` (a Mutex); `transfers`
+    // and `idleHandles` are touched only by the engine thread between its start and its exit.
+    private struct Mailbox {
+        var jobs: [ProbeJob] = []
+        var stopping = false
+        var multi: MultiHandle?
+        var maxConnections: Int
+        var onExit: CheckedContinuation<Void, any Error>?
+    }
+
+    private let mailbox: Mutex<Mailbox>
+    private let scheduler: (@Sendable (ContinuousClock.Instant) -> ScheduledWork)?
+    private let logger: Logger
+    private var transfers: [UnsafeMutableRawPointer: Probe] = [:]
+    private var idleHandles: [CurlEasyHandle] = []
+    private static let maxIdleHandles = 64
+    private static let maxWaitMilliseconds: Int32 = 1000
+
+    /// - Parameters:
+    ///   - maxConnections: size of libcurl's connection cache (`CURLMOPT_MAXCONNECTS`): the number of
+    ///     targets, so every HTTP check keeps its connection between probes.
+    ///   - logger: where engine failures go.
+    ///   - scheduler: asked on every turn for the probes due now and when the next falls due.
+    init(
+        maxConnections: Int,
+        logger: Logger,
+        scheduler: (@Sendable (ContinuousClock.Instant) -> ScheduledWork)? = nil
+    ) {
+        self.mailbox = Mutex(Mailbox(maxConnections: max(1, maxConnections)))
+        self.scheduler = scheduler
+        self.logger = logger
+    }
+
+    /// Runs the engine thread until the task is cancelled or `requestStop()` is called.
+    /// Every submitted job has its completion called before this returns.
+    /// - Throws: `ProbeEngineError` when libcurl cannot create the multi handle.
+    func run() async throws {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                mailbox.withLock { $0.onExit = continuation }
+                let thread = Thread { [self] in self.threadMain() }
+                thread.name = "switchboard-health"
+                thread.start()
+            }
+        } onCancel: {
+            requestStop()
+        }
+    }
+
+    /// Queues a probe to start on the next turn. After the engine stopped, completes it with nil at once.
+    func submit(_ job: ProbeJob) {
+        let accepted = mailbox.withLock { box -> Bool in
+            guard !box.stopping else { return false }
+            box.jobs.append(job)
+            box.multi?.wakeup()
+            return true
+        }
+        if !accepted { job.completion(nil) }
+    }
+
+    /// Makes the engine thread look at its mailbox and scheduler now (after targets changed).
+    func wakeup() {
+        mailbox.withLock { box in
+            box.multi?.wakeup()
+        }
+    }
+
+    /// Resizes libcurl's connection cache (applied by the engine thread on its next turn).
+    func setMaxConnections(_ count: Int) {
+        mailbox.withLock { box in
+            box.maxConnections = max(1, count)
+            box.multi?.wakeup()
+        }
+    }
+
+    /// Asks the engine thread to finish: in-flight probes are abandoned and completed with nil.
+    func requestStop() {
+        mailbox.withLock { box in
+            box.stopping = true
+            box.multi?.wakeup()
+        }
+    }
+
+    // MARK: Engine thread
+
+    private func threadMain() {
+        guard CurlGlobal.initialized, let multi = curl_multi_init() else {
+            logger.error("libcurl could not create a multi handle; health probes cannot run")
+            exit(failing: ProbeEngineError(message: "curl_multi_init failed"))
+            return
+        }
+        var appliedMaxConnections = 0
+        let alreadyStopping = mailbox.withLock { box -> Bool in
+            box.multi = MultiHandle(raw: multi)
+            return box.stopping
+        }
+        var stopping = alreadyStopping
+        while !stopping {
+            let (jobs, stop, maxConnections) = mailbox.withLock { box in
+                defer { box.jobs.removeAll(keepingCapacity: true) }
+                return (box.jobs, box.stopping, box.maxConnections)
+            }
+            if stop {
+                for job in jobs { job.completion(nil) }
+                break
+            }
+            if maxConnections != appliedMaxConnections {
+                _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, maxConnections)
+                appliedMaxConnections = maxConnections
+            }
+            let now = ContinuousClock.now
+            for job in jobs { start(job, in: multi, at: now) }
+            let work = scheduler?(now) ?? .idle
+            for job in work.jobs { start(job, in: multi, at: now) }
+
+            var running: Int32 = 0
+            _ = curl_multi_perform(multi, &running)
+            if completeFinished(in: multi) > 0 { continue }  // results may have made probes due: look again
+            _ = curl_multi_poll(multi, nil, 0, waitMilliseconds(until: work.next), nil)
+            stopping = mailbox.withLock { $0.stopping }
+        }
+        shutDown(multi)
+    }
+
+    private func start(_ job: ProbeJob, in multi: UnsafeMutableRawPointer, at now: ContinuousClock.Instant) {
+        if case .none = job.check.kind {
+            job.completion(.success(latency: .zero))
+            return
+        }
+        guard let handle = idleHandles.popLast() ?? CurlEasyHandle() else {
+            job.completion(.failure(.protocol, "libcurl could not create a handle", latency: .zero))
+            return
+        }
+        let probe = Probe(job: job, handle: handle, started: now)
+        if let failure = probe.configure() {
+            recycle(handle)
+            job.completion(failure)
+            return
+        }
+        let added = curl_multi_add_handle(multi, handle.raw)
+        guard added == CURLM_OK else {
+            recycle(handle)
+            job.completion(.failure(.protocol, "curl_multi_add_handle failed (\(added.rawValue))", latency: .zero))
+            return
+        }
+        transfers[handle.raw] = probe
+    }
+
+    /// Completes every transfer libcurl reports done; returns how many.
+    private func completeFinished(in multi: UnsafeMutableRawPointer) -> Int {
+        var finished = 0
+        var queued: Int32 = 0
+        while let message = curl_multi_info_read(multi, &queued) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle else { continue }
+            let code = ccurl_msg_result(message)  // read before remove_handle invalidates the message
+            guard let probe = transfers.removeValue(forKey: easy) else { continue }
+            let result = probe.finish(code, at: .now)
+            _ = curl_multi_remove_handle(multi, easy)
+            recycle(probe.handle)
+            probe.job.completion(result)
+            finished += 1
+        }
+        return finished
+    }
+
+    private func recycle(_ handle: CurlEasyHandle) {
+        guard idleHandles.count < Self.maxIdleHandles else { return }
+        handle.reset()
+        idleHandles.append(handle)
+    }
+
+    private func waitMilliseconds(until next: ContinuousClock.Instant?) -> Int32 {
+        guard let next else { return Self.maxWaitMilliseconds }
+        let delay = ContinuousClock.now.duration(to: next)
+        guard delay > .zero else { return 0 }
+        let (seconds, attoseconds) = delay.components
+        guard seconds < 1 else { return Self.maxWaitMilliseconds }
+        let rounded = (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000  // round up: never wake early
+        return Int32(min(Int64(Self.maxWaitMilliseconds), rounded))
+    }
+
+    private func shutDown(_ multi: UnsafeMutableRawPointer) {
+        for (easy, probe) in transfers {
+            _ = curl_multi_remove_handle(multi, easy)
+            probe.job.completion(nil)
+        }
+        transfers.removeAll()
+        idleHandles.removeAll()
+        let leftover = mailbox.withLock { box -> [ProbeJob] in
+            box.stopping = true
+            box.multi = nil  // no wakeup may touch the multi handle after this
+            defer { box.jobs.removeAll() }
+            return box.jobs
+        }
+        for job in leftover { job.completion(nil) }
+        _ = curl_multi_cleanup(multi)
+        exit(failing: nil)
+    }
+
+    private func exit(failing error: ProbeEngineError?) {
+        let (continuation, leftover) = mailbox.withLock { box in
+            box.stopping = true
+            defer {
+                box.onExit = nil
+                box.jobs.removeAll()
+            }
+            return (box.onExit, box.jobs)
+        }
+        for job in leftover { job.completion(nil) }
+        if let error { continuation?.resume(throwing: error) } else { continuation?.resume() }
+    }
+}
+
+/// The multi handle as other threads see it: they only ever call `curl_multi_wakeup`, which libcurl
+/// documents as callable from any thread, and only under the mailbox lock while the handle is alive.
+private struct MultiHandle: @unchecked Sendable {
+    let raw: UnsafeMutableRawPointer
+
+    func wakeup() {
+        _ = curl_multi_wakeup(raw)
+    }
+}
+
+/// The probe engine could not run at all.
+public struct ProbeEngineError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { "health probes cannot run: \(message)" }
+}
