@@ -11,12 +11,12 @@ import Synchronization
 public final class SwitchboardMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let webhooks: [String: Counter]
-    private let webhookDuration: Timer
-    private let reloads: [Bool: Counter]
-    private let dynamic = Mutex<[String: Counter]>([:])
-    private let backendUp = Mutex<[String: Gauge]>([:])
-    private let probeDurations = Mutex<[String: Timer]>([:])
+    private let webhooks: [String: CoreMetrics.Counter]
+    private let webhookDuration: CoreMetrics.Timer
+    private let reloads: [Bool: CoreMetrics.Counter]
+    private let dynamic = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let backendUp = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let probeDurations = Mutex<[String: CoreMetrics.Timer]>([:])
 
     /// `outcome` label values of `switchboard_webhooks_total`.
     public static let outcomes = ["answer", "reject", "unauthorized", "bad_request", "conflict", "too_large"]
@@ -36,12 +36,12 @@ public final class SwitchboardMetrics: Sendable {
         ]
         self.factory = factory
         webhooks = Dictionary(uniqueKeysWithValues: Self.outcomes.map { outcome in
-            (outcome, Counter(label: "switchboard_webhooks_total", dimensions: [("outcome", outcome)], factory: factory))
+            (outcome, CoreMetrics.Counter(label: "switchboard_webhooks_total", dimensions: [("outcome", outcome)], factory: factory))
         })
-        webhookDuration = Timer(label: "switchboard_webhook_duration_seconds", dimensions: [], factory: factory)
+        webhookDuration = CoreMetrics.Timer(label: "switchboard_webhook_duration_seconds", dimensions: [], factory: factory)
         reloads = [
-            true: Counter(label: "switchboard_reloads_total", dimensions: [("result", "success")], factory: factory),
-            false: Counter(label: "switchboard_reloads_total", dimensions: [("result", "failure")], factory: factory),
+            true: CoreMetrics.Counter(label: "switchboard_reloads_total", dimensions: [("result", "success")], factory: factory),
+            false: CoreMetrics.Counter(label: "switchboard_reloads_total", dimensions: [("result", "failure")], factory: factory),
         ]
     }
 
@@ -68,7 +68,7 @@ public final class SwitchboardMetrics: Sendable {
                 gauges[name] = nil
             }
             for (name, state) in states {
-                let gauge = gauges[name] ?? Gauge(label: "switchboard_backend_up", dimensions: [("backend", name)], factory: factory)
+                let gauge = gauges[name] ?? CoreMetrics.Gauge(label: "switchboard_backend_up", dimensions: [("backend", name)], factory: factory)
                 gauges[name] = gauge
                 gauge.record(state.isEligible ? 1 : 0)
             }
@@ -78,7 +78,7 @@ public final class SwitchboardMetrics: Sendable {
     func probe(backend: String, result: ProbeResult) {
         let timer = probeDurations.withLock { timers in
             if let timer = timers[backend] { return timer }
-            let timer = Timer(label: "switchboard_probe_duration_seconds", dimensions: [("backend", backend)], factory: factory)
+            let timer = CoreMetrics.Timer(label: "switchboard_probe_duration_seconds", dimensions: [("backend", backend)], factory: factory)
             timers[backend] = timer
             return timer
         }
@@ -95,11 +95,11 @@ public final class SwitchboardMetrics: Sendable {
         return buffer
     }
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
         let key = label + dimensions.map { "\u{0}\($0.1)" }.joined()
         return dynamic.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
+            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
             counters[key] = counter
             return counter
         }

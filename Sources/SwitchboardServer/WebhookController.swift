@@ -53,16 +53,16 @@ struct WebhookController: Sendable {
 
     private func respond(_ request: Request, body: UnsafeRawBufferPointer, started: ContinuousClock.Instant) -> Response {
         let headers = request.headers
-        let requestID = headers[Self.requestIDField]
+        let requestIDHeader = headers[Self.requestIDField]
         do {
             try verifier.verify(
-                requestID: requestID, timestamp: headers[Self.timestampField], signature: headers[Self.signatureField],
+                requestID: requestIDHeader, timestamp: headers[Self.timestampField], signature: headers[Self.signatureField],
                 body: body
             )
         } catch {
             return refuse(.unauthorized, "unauthorized", error.description, request, started)
         }
-        let requestID = requestID ?? ""
+        let requestID = requestIDHeader ?? ""
         let digest = DeliveryCache.digest(body)
         switch cache.lookup(requestID: requestID, digest: digest) {
         case .hit(let decision):

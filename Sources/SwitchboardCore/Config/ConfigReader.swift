@@ -151,7 +151,7 @@ struct ConfigReader {
                 rest = afterDollar
                 continue
             }
-            guard let close = afterDollar.firstIndex(of: "}") else {
+            guard let close = Self.matchingBrace(afterDollar) else {
                 diagnostics.error("unterminated '${' in '\(text)'", at: node)
                 return nil
             }
@@ -179,6 +179,21 @@ struct ConfigReader {
         }
         result += rest
         return failed ? nil : result
+    }
+
+    /// The `}` closing the `{` that starts `text`, skipping nested pairs (a default may hold `{call.id}`).
+    private static func matchingBrace(_ text: Substring) -> Substring.Index? {
+        var depth = 0
+        for index in text.indices {
+            switch text[index] {
+            case "{": depth += 1
+            case "}":
+                depth -= 1
+                if depth == 0 { return index }
+            default: break
+            }
+        }
+        return nil
     }
 
     private static func isEnvironmentName(_ name: Substring) -> Bool {

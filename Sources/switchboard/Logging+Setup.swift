@@ -1,0 +1,22 @@
+import ArgumentParser
+import Logging
+import SwitchboardServer
+
+/// Bootstraps swift-log once for this process (only commands do this, never libraries) and returns the root logger.
+func makeLogger(format: LogFormat, level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler: any LogHandler =
+            switch format {
+            case .text: StreamLogHandler.standardOutput(label: label)
+            case .json: JSONLogHandler(label: label)
+            }
+        handler.logLevel = level
+        return handler
+    }
+    var logger = Logger(label: "switchboard")
+    logger.logLevel = level
+    return logger
+}
+
+extension LogFormat: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SwitchboardCore
+import SwitchboardHealth
+
+/// `switchboard probe`: one round of health checks, printed as a table; exit 1 when any backend is down.
+struct Probe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one round of health checks and print a table; exit 1 if any backend is down."
+    )
+
+    @OptionGroup var options: RoutesOptions
+
+    func run() async throws {
+        let table = try options.load()
+        let targets = table.probeTargets
+        let results = await probeOnce(targets, logger: Logger(label: "switchboard.probe", factory: { _ in SwiftLogNoOpLogHandler() }))
+        var rows = [["BACKEND", "CHECK", "RESULT", "LATENCY", "REASON"]]
+        for (target, result) in zip(targets, results) {
+            let latency = Double(result.latency.components.attoseconds) / 1e15 + Double(result.latency.components.seconds) * 1000
+            rows.append([
+                target.name,
+                "\(Self.kindName(target.check.kind)) \(target.check.kind == .none ? "" : target.check.url)",
+                result.ok ? "up" : "down",
+                String(format: "%.1f ms", latency),
+                result.failure.map { "\($0.rawValue): \(result.detail)" } ?? "",
+            ])
+        }
+        let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+        let downCount = results.filter { !$0.ok }.count
+        if downCount > 0 {
+            printError("\(downCount) of \(results.count) backends down")
+            throw ExitCode(1)
+        }
+    }
+
+    static func kindName(_ kind: HealthCheck.Kind) -> String {
+        switch kind {
+        case .websocket: "websocket"
+        case .http: "http"
+        case .tcp: "tcp"
+        case .none: "none"
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+
+/// `switchboard`: routes Inkbox incoming-call webhooks to healthy WebSocket agent backends.
+@main
+struct SwitchboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "Routes Inkbox incoming-call webhooks to healthy WebSocket agent backends.",
+        subcommands: [Serve.self, Validate.self, Explain.self, Probe.self, Sign.self, DemoBackend.self]
+    )
+
+    /// Runs the command; argument errors exit 2 (SPEC §4) instead of ArgumentParser's 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            guard code == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
