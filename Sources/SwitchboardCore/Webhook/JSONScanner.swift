@@ -175,13 +175,32 @@ struct JSONScanner {
             }
             if byte == UInt8(ascii: "\\") {
                 escaped = true
-                index += 2
+                try skipEscape()
                 continue
             }
             guard byte >= 0x20 else { throw error("control character in string") }
             index += 1
         }
         throw error("unterminated string")
+    }
+
+    /// Steps over one escape sequence (`\\n`, `\\u00e9`, …), refusing malformed ones.
+    private mutating func skipEscape() throws(BodyError) {
+        index += 1
+        guard let byte = peek() else { throw error("unterminated string") }
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            index += 1
+        case UInt8(ascii: "u"):
+            index += 1
+            for _ in 0..<4 {
+                guard let digit = peek(), Self.hexValue(digit) != nil else { throw error("bad \\u escape") }
+                index += 1
+            }
+        default:
+            throw error("bad escape")
+        }
     }
 
     private static func unescape(_ raw: UnsafeBufferPointer<UInt8>, at offset: Int) throws(BodyError) -> String {

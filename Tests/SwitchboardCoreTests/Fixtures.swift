@@ -1,0 +1,53 @@
+import Foundation
+
+@testable import SwitchboardCore
+
+/// Test inputs shared by the core tests.
+enum Fixtures {
+    /// The real Inkbox `incoming_call` payload from `../shared/fixtures`.
+    static let incomingCall: Data = {
+        let url = Bundle.module.url(forResource: "phone_incoming_call", withExtension: "json", subdirectory: "Fixtures")!
+        return try! Data(contentsOf: url)
+    }()
+
+    /// The fixture as a mutable JSON object, for variants.
+    static func incomingCallObject() -> [String: Any] {
+        try! JSONSerialization.jsonObject(with: incomingCall) as! [String: Any]
+    }
+
+    static func json(_ object: [String: Any]) -> Data {
+        try! JSONSerialization.data(withJSONObject: object)
+    }
+
+    /// Compiles YAML or fails the test with the diagnostics.
+    static func table(_ yaml: String, environment: [String: String] = [:]) throws -> RoutingTable {
+        do {
+            return try RoutingTable(yaml: yaml, file: "routes.yaml", environment: environment)
+        } catch {
+            throw FixtureError(description: error.description)
+        }
+    }
+
+    /// The diagnostics of YAML that must not load.
+    static func problems(_ yaml: String, environment: [String: String] = [:]) -> [String] {
+        do {
+            _ = try RoutingTable(yaml: yaml, file: "routes.yaml", environment: environment)
+            return []
+        } catch {
+            return error.diagnostics.map(\.description)
+        }
+    }
+
+    struct FixtureError: Error, CustomStringConvertible {
+        var description: String
+    }
+}
+
+extension IncomingCall {
+    /// A call with just the numbers set.
+    static func call(caller: String? = "+14155550999", number: String? = "+14155550100", id: String? = "call-1")
+        -> IncomingCall
+    {
+        IncomingCall(id: id, number: number, caller: caller)
+    }
+}
