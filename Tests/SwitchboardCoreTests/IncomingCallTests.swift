@@ -104,9 +104,16 @@ struct IncomingCallTests {
                 }
                 continue
             }
+            if ours == nil, Self.hasTrailingComma(bytes) { continue }  // Foundation is lenient there; RFC 8259 is not.
             #expect(ours != nil, "refused what Foundation accepts: \(String(decoding: bytes, as: UTF8.self))")
             #expect(ours?.caller == foundation["remote_phone_number"] as? String)
             #expect(ours?.number == foundation["local_phone_number"] as? String)
         }
+    }
+
+    /// Whether a `,` is followed (after whitespace) by `}` or `]`.
+    static func hasTrailingComma(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.contains(/,\s*[}\]]/)
     }
 }
