@@ -206,7 +206,7 @@ struct ConfigReader {
         var best: (name: String, distance: Int)?
         for candidate in candidates.sorted() {
             let distance = editDistance(key, candidate)
-            if distance <= 2, distance < best?.distance ?? .max { best = (candidate, distance) }
+            if distance <= 2, distance * 2 < key.count, distance < best?.distance ?? .max { best = (candidate, distance) }
         }
         return best.map { " (did you mean '\($0.name)'?)" } ?? ""
     }

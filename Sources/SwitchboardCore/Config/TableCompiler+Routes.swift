@@ -52,7 +52,9 @@ extension TableCompiler {
                     "route '\(name)' can never match: route '\(catchAll.name)' (line \(catchAll.location.line)) above it matches every call",
                     at: item
                 )
-            } else if route.isCatchAll {
+            } else if field["when"].map({ ($0.value.mapping?.count ?? 1) == 0 }) ?? true {
+                // No `when:` (or an empty one): every call matches. (A `when:` whose entries all failed to compile
+                // is an error already, not a catch-all.)
                 catchAll = route
             }
             routes.append(route)
@@ -154,7 +156,10 @@ extension TableCompiler {
                 do {
                     return .regex(try RegexPattern(pattern))
                 } catch {
-                    reader.diagnostics.error("bad regex '\(pattern)': \(Self.regexProblem(error))", at: entry.value)
+                    reader.diagnostics.error(
+                        "bad regex '\(pattern)': not a valid ICU regular expression (check parentheses, quantifiers and escapes)",
+                        at: entry.value
+                    )
                     return nil
                 }
             default:
@@ -167,12 +172,6 @@ extension TableCompiler {
             }
         }
         return bounds.isEmpty ? nil : .bounds(bounds)
-    }
-
-    private static func regexProblem(_ error: any Error) -> String {
-        let nsError = error as NSError
-        return (nsError.userInfo["NSInvalidValue"] as? String).map { "invalid pattern near '\($0)'" }
-            ?? "invalid pattern (ICU regular expression syntax)"
     }
 
     /// `time: {zone, days, between}`
