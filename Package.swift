@@ -120,9 +120,13 @@ let package = Package(
         .testTarget(
             name: "SwitchboardServerTests",
             dependencies: [
+                "SwitchboardCore",
                 "SwitchboardServer",
                 "SwitchboardDemoBackend",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
