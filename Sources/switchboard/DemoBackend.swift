@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import Logging
 import SwitchboardDemoBackend
@@ -24,7 +25,10 @@ struct DemoBackend: AsyncParsableCommand {
         let app = buildDemoBackend(
             configuration: .init(host: address.host, port: address.port, name: name),
             logger: makeLogger(format: .text, level: .notice),
-            onServerRunning: { port in print("demo-backend \(name) listening on \(address.host):\(port)") }
+            onServerRunning: { port in
+                // Unbuffered, so a supervising process sees it at once even through a pipe.
+                FileHandle.standardOutput.write(Data("demo-backend \(name) listening on \(address.host):\(port)\n".utf8))
+            }
         )
         try await app.runService()
     }
