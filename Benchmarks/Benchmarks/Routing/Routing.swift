@@ -1,0 +1,100 @@
+import Benchmark
+import Foundation
+import SwitchboardCore
+
+// Routing decision time for the tables issue #3 names, and the cost of loading a large table.
+// Every decision benchmark reports time per decision (scalingFactor .kilo: 1,000 decisions per iteration) and
+// mallocs per decision.
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal],
+        timeUnits: .nanoseconds,
+        warmupIterations: 3,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 10_000
+    )
+    let now = Date(timeIntervalSince1970: 1_768_402_800)  // 2026-01-14T15:00:00Z, a Wednesday
+
+    func decisions(_ name: String, _ table: RoutingTable, _ call: IncomingCall) {
+        let health = HealthView.allEligible(table.backends.count)
+        Benchmark(name) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(table.decide(call, health: health, at: now))
+            }
+        }
+    }
+
+    // (a) The repository's routes.yaml with the real Inkbox fixture.
+    let repository = try! RoutingTable.load(path: Tables.repositoryFile("routes.yaml"), environment: [:])
+    let fixture = try! IncomingCall(json: Data(contentsOf: URL(fileURLWithPath: Tables.repositoryFile(
+        "Tests/SwitchboardCoreTests/Fixtures/phone_incoming_call.json"))))
+    decisions("(a) repository routes.yaml, Inkbox fixture", repository, fixture)
+
+    // (b) One route per called number: the first, a middle and the last number; 100 and 10,000 routes.
+    for count in [100, 10_000] {
+        let table = try! RoutingTable(yaml: Tables.perNumber(count))
+        decisions("(b) \(count) routes by number, last", table, .init(id: "c", number: Tables.number(count - 1), caller: "+12125550100"))
+        decisions("(b) \(count) routes by number, unknown number", table, .init(id: "c", number: "+19998887777", caller: "+12125550100"))
+    }
+
+    // (c) One route whose caller list holds 1,000 or 100,000 numbers.
+    for count in [1_000, 100_000] {
+        let table = try! RoutingTable(yaml: Tables.callerList(count))
+        decisions("(c) caller list of \(count), listed caller", table, .init(id: "c", number: "+14155550100", caller: Tables.caller(count / 2)))
+        decisions("(c) caller list of \(count), other caller", table, .init(id: "c", number: "+14155550100", caller: "+12125550100"))
+    }
+
+    // (d) 1,000 glob and regex routes, none of which match until the last.
+    let patterns = try! RoutingTable(yaml: Tables.patterns(1_000))
+    decisions("(d) 1,000 glob/regex routes, falls through all", patterns, .init(id: "c", number: "+14155550100", caller: "+12125550100"))
+
+    // Loading and validating a 10,000-route file.
+    let large = Tables.perNumber(10_000)
+    Benchmark("load+validate 10,000 routes", configuration: .init(scalingFactor: .one, maxIterations: 20)) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try! RoutingTable(yaml: large))
+        }
+    }
+}
+
+/// Generated tables.
+enum Tables {
+    static func repositoryFile(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(name).path
+    }
+
+    static func number(_ index: Int) -> String { "+1415\(String(format: "%07d", index))" }
+    static func caller(_ index: Int) -> String { "+1212\(String(format: "%07d", index))" }
+
+    static let header = """
+        version: 1
+        backends:
+          a: { url: "wss://a.example/calls?call={call.id}", health: { check: none } }
+          b: { url: "wss://b.example/calls", health: { check: none } }
+        pools:
+          p: { strategy: sticky, members: [a, b] }
+
+        """
+
+    static func perNumber(_ count: Int) -> String {
+        header + "routes:\n" + (0..<count).map { "  - { name: n\($0), when: { number: \"\(number($0))\" }, to: p }" }
+            .joined(separator: "\n") + "\n  - { name: default, to: number_default }\n"
+    }
+
+    static func callerList(_ count: Int) -> String {
+        header + "routes:\n  - name: vip\n    when:\n      caller:\n"
+            + (0..<count).map { "        - \"\(caller($0))\"" }.joined(separator: "\n")
+            + "\n    to: p\n  - { name: default, to: number_default }\n"
+    }
+
+    static func patterns(_ count: Int) -> String {
+        header + "routes:\n" + (0..<count).map { index in
+            index % 2 == 0
+                ? "  - { name: g\(index), when: { caller: \"+44\(index)*\" }, to: p }"
+                : "  - { name: r\(index), when: { caller: { regex: \"^\\\\+33\(index)[0-9]+$\" } }, to: p }"
+        }.joined(separator: "\n") + "\n  - { name: default, to: p }\n"
+    }
+}
