@@ -28,6 +28,17 @@ struct LiveSwitchboard: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("routes.yaml").path
         try routes.write(toFile: path, atomically: true, encoding: .utf8)
+        return try await with(routesFile: path, adminToken: adminToken, watchRoutes: watchRoutes, logger: logger, body)
+    }
+
+    /// Like `with(routes:)`, for a routes file that already exists.
+    static func with<Value: Sendable>(
+        routesFile path: String,
+        adminToken: String? = nil,
+        watchRoutes: Bool = false,
+        logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        _ body: @Sendable (LiveSwitchboard) async throws -> Value
+    ) async throws -> Value {
         let configuration = ServerConfiguration(
             routesPath: path,
             listen: .init(host: "127.0.0.1", port: 0),
