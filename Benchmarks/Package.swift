@@ -1,5 +1,9 @@
 // swift-tools-version:6.3
+import Foundation
 import PackageDescription
+
+// A path dependency is identified by its directory's name, which is whatever the repository was cloned as.
+let switchboard = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 // Benchmarks live in their own package so `swift test` in the repository never builds them.
 // Run from this directory:  swift package benchmark   (routing, package-benchmark)
@@ -17,7 +21,7 @@ let package = Package(
             name: "Routing",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "SwitchboardCore", package: "switchboard"),
+                .product(name: "SwitchboardCore", package: switchboard),
             ],
             path: "Benchmarks/Routing",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

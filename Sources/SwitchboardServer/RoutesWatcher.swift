@@ -26,7 +26,8 @@ struct RoutesWatcher: Service {
         let directory = (path as NSString).deletingLastPathComponent
         let events = DirectoryEvents(directory: directory.isEmpty ? "." : directory)
         if events == nil { logger.warning("inotify unavailable; watching \(path) by polling its content") }
-        try await cancelWhenGracefulShutdown {
+        // Cancellation (graceful shutdown) ends the loop; it is not an error.
+        try? await cancelWhenGracefulShutdown {
             var lastContent = Self.digest(of: path)
             while !Task.isCancelled {
                 try await Task.sleep(for: pollInterval)

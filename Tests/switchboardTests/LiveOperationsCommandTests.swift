@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+@testable import SwitchboardCore
+
+/// `serve` as an operator runs it: real signals to a child process.
+@Suite(.timeLimit(.minutes(2)))
+struct LiveOperationsCommandTests {
+    static func routes(_ backend: String) -> String {
+        """
+        version: 1
+        backends:
+          \(backend): { url: "wss://\(backend).example/calls", health: { check: none } }
+        routes:
+          - { name: all, to: \(backend) }
+        """
+    }
+
+    static func startServer(_ routes: String) async throws -> (ChildProcess, webhook: Int, admin: Int) {
+        let server = try ChildProcess(
+            ["serve", "--routes", routes, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"],
+            environment: ["SWITCHBOARD_SIGNING_KEY": "whsec_cli"]
+        )
+        try await server.waitForOutput(containing: "listener=webhook")
+        let log = try await server.waitForOutput(containing: "listener=admin")
+        return (server, try #require(log.port(of: "webhook")), try #require(log.port(of: "admin")))
+    }
+
+    static func signedRequest(port: Int, requestID: String) throws -> (head: String, body: Data) {
+        let body = try Data(contentsOf: URL(fileURLWithPath: Scratch.fixture))
+        let stamp = String(Int(Date().timeIntervalSince1970))
+        let signature = try WebhookVerifier(keys: ["whsec_cli"]).signature(requestID: requestID, timestamp: stamp, body: body)
+        let head = "POST /webhooks/incoming-call HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.count)\r\nX-Inkbox-Request-ID: \(requestID)\r\nX-Inkbox-Timestamp: \(stamp)\r\n"
+            + "X-Inkbox-Signature: \(signature)\r\nConnection: close\r\n\r\n"
+        return (head, body)
+    }
+
+    @Test func sighupReloadsTheFile() async throws {
+        let scratch = try Scratch()
+        let routes = try scratch.write("routes.yaml", Self.routes("before"))
+        let (server, _, admin) = try await Self.startServer(routes)
+        _ = try scratch.write("routes.yaml", Self.routes("after"))
+        server.signal(SIGHUP)
+        try await server.waitForOutput(containing: "routes reloaded")
+        #expect(server.stdout.contains("trigger=SIGHUP"))
+        let connection = try RawConnection(port: admin)
+        connection.send(Data("GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        let response = String(decoding: connection.receive(), as: UTF8.self)
+        #expect(response.contains(#""name":"after""#))
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+
+    /// SIGTERM while a request is half sent: the request still completes, then the process exits 0 within 10 s.
+    @Test func sigtermDrainsInFlightRequests() async throws {
+        let scratch = try Scratch()
+        let (server, webhook, _) = try await Self.startServer(try scratch.write("routes.yaml", Self.routes("a")))
+        let (head, body) = try Self.signedRequest(port: webhook, requestID: "in-flight")
+        let connection = try RawConnection(port: webhook)
+        connection.send(Data(head.utf8) + body.prefix(100))
+        try await Task.sleep(for: .milliseconds(200))
+        let signalled = ContinuousClock.now
+        server.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        // New connections are refused once draining has started…
+        #expect(throws: (any Error).self) { try RawConnection(port: webhook) }
+        // …while the one in flight finishes.
+        connection.send(body.dropFirst(100))
+        let response = String(decoding: connection.receive(), as: UTF8.self)
+        #expect(response.hasPrefix("HTTP/1.1 200"))
+        #expect(response.contains(#"{"action":"answer","client_websocket_url":"wss://a.example/calls"}"#))
+        #expect(try await server.waitForExit(timeout: .seconds(10)) == 0)
+        #expect(ContinuousClock.now - signalled < .seconds(10))
+    }
+}
