@@ -59,40 +59,60 @@ public struct URLTemplate: Sendable, Hashable, CustomStringConvertible {
     /// The URL with every placeholder replaced (an absent value becomes empty).
     func render(call: CallContext, route: String, backend: String) -> String {
         if segments.count == 1, case .literal(let text) = segments[0] { return text }
-        var url = ""
-        url.reserveCapacity(source.utf8.count + 48)
+        var capacity = 0
         for segment in segments {
             switch segment {
-            case .literal(let text): url += text
+            case .literal(let text): capacity += text.utf8.count
             case .placeholder(let placeholder):
-                let value: String?
-                switch placeholder {
-                case .callID: value = call.call.id
-                case .caller: value = call.call.caller
-                case .number: value = call.call.number
-                case .numberAttribute(let index): value = call.numberInfo?.values[index]
-                case .route: value = route
-                case .backend: value = backend
-                }
-                if let value { Self.percentEncode(value, into: &url) }
+                capacity += 3 * (value(of: placeholder, call: call, route: route, backend: backend)?.utf8.count ?? 0)
             }
         }
-        return url
+        // One allocation, filled byte by byte: several times faster than appending scalars to a String.
+        return String(unsafeUninitializedCapacity: capacity) { buffer in
+            var position = 0
+            for segment in segments {
+                switch segment {
+                case .literal(let text):
+                    for byte in text.utf8 {
+                        buffer[position] = byte
+                        position += 1
+                    }
+                case .placeholder(let placeholder):
+                    if let value = value(of: placeholder, call: call, route: route, backend: backend) {
+                        Self.percentEncode(value, into: buffer, at: &position)
+                    }
+                }
+            }
+            return position
+        }
+    }
+
+    private func value(of placeholder: Placeholder, call: CallContext, route: String, backend: String) -> String? {
+        switch placeholder {
+        case .callID: call.call.id
+        case .caller: call.call.caller
+        case .number: call.call.number
+        case .numberAttribute(let index): call.numberInfo?.values[index]
+        case .route: route
+        case .backend: backend
+        }
     }
 
     /// Every byte outside RFC 3986's unreserved set (`A-Z a-z 0-9 - . _ ~`) becomes `%XX`.
-    static func percentEncode(_ value: String, into url: inout String) {
+    static func percentEncode(_ value: String, into buffer: UnsafeMutableBufferPointer<UInt8>, at position: inout Int) {
         let hex: StaticString = "0123456789ABCDEF"
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
                 UInt8(ascii: "~"):
-                url.unicodeScalars.append(Unicode.Scalar(byte))
+                buffer[position] = byte
+                position += 1
             default:
-                url.unicodeScalars.append("%")
-                url.unicodeScalars.append(Unicode.Scalar(hex.utf8Start[Int(byte >> 4)]))
-                url.unicodeScalars.append(Unicode.Scalar(hex.utf8Start[Int(byte & 0x0F)]))
+                buffer[position] = UInt8(ascii: "%")
+                buffer[position + 1] = hex.utf8Start[Int(byte >> 4)]
+                buffer[position + 2] = hex.utf8Start[Int(byte & 0x0F)]
+                position += 3
             }
         }
     }
