@@ -1,16 +1,16 @@
 -- wrk script: every request is a distinct, correctly signed Inkbox delivery of the same body, so each one is a
 -- full verification + routing decision (no retry-cache hits). Signatures come from sign.py.
--- Usage: wrk -s requests.lua URL -- SIGNATURES_FILE BODY_FILE
+-- Usage: wrk -t THREADS -s requests.lua URL -- SIGNATURES_FILE BODY_FILE THREADS
 
-local threads = {}
+local created = 0
 
 function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
+  thread:set("id", created)
+  created = created + 1
 end
 
 function init(args)
-  nthreads = #threads > 0 and #threads or tonumber(args[3] or "1")
+  nthreads = tonumber(args[3] or "1")
   local f = assert(io.open(args[2], "rb"))
   body = f:read("*all")
   f:close()

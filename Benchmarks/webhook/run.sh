@@ -56,11 +56,11 @@ for round in $(seq 1 "$rounds"); do
     for target in bare switchboard; do
         start_server "$target"
         python3 "$here/sign.py" "$key" "$fixture" 60000 "$work/warmup"
-        wrk -t"$threads" -c"$connections" -d3s -s "$here/requests.lua" "http://127.0.0.1:$port" -- "$work/warmup" "$fixture" >/dev/null
+        wrk -t"$threads" -c"$connections" -d3s -s "$here/requests.lua" "http://127.0.0.1:$port" -- "$work/warmup" "$fixture" "$threads" >/dev/null
         python3 "$here/sign.py" "$key" "$fixture" $((duration * 30000)) "$work/signatures"
         before=$(ticks "$server")
         wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$here/requests.lua" \
-            "http://127.0.0.1:$port" -- "$work/signatures" "$fixture" > "$work/wrk.txt"
+            "http://127.0.0.1:$port" -- "$work/signatures" "$fixture" "$threads" > "$work/wrk.txt"
         after=$(ticks "$server")
         kill "$server"; wait "$server" 2>/dev/null || true
         requests=$(awk '/requests in/ { print $1 }' "$work/wrk.txt")
@@ -76,13 +76,16 @@ done
 echo
 echo "round target requests/s p50_us p99_us server_cpu_us_per_request non2xx"
 cat "$results"
-awk '
-    { rps[$2] = rps[$2] " " $3; p50[$2] = p50[$2] " " $4; p99[$2] = p99[$2] " " $5; cpu[$2] = cpu[$2] " " $6 }
-    function median(list,   a, n) { n = split(list, a, " "); asort(a); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-    END {
-        printf "\nmedians over rounds\n%-12s %12s %10s %10s %14s\n", "target", "requests/s", "p50 us", "p99 us", "cpu us/req"
-        for (t in rps) printf "%-12s %12.0f %10.0f %10.0f %14.1f\n", t, median(rps[t]), median(p50[t]), median(p99[t]), median(cpu[t])
-        printf "\nSwitchboard / bare: throughput %.2f, p50 %.2fx, p99 %.2fx, CPU per request %.2fx\n",
-            median(rps["switchboard"]) / median(rps["bare"]), median(p50["switchboard"]) / median(p50["bare"]),
-            median(p99["switchboard"]) / median(p99["bare"]), median(cpu["switchboard"]) / median(cpu["bare"])
-    }' "$results"
+python3 - "$results" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+def median(target, column):
+    return statistics.median(float(row[column]) for row in rows if row[1] == target)
+print("\nmedians over rounds")
+print(f"{'target':<12} {'requests/s':>12} {'p50 us':>8} {'p99 us':>8} {'cpu us/req':>11}")
+for target in ("bare", "switchboard"):
+    print(f"{target:<12} {median(target, 2):>12.0f} {median(target, 3):>8.0f} {median(target, 4):>8.0f} {median(target, 5):>11.1f}")
+print(f"\nSwitchboard / bare: throughput {median('switchboard', 2) / median('bare', 2):.2f}, "
+      f"p50 {median('switchboard', 3) / median('bare', 3):.2f}x, p99 {median('switchboard', 4) / median('bare', 4):.2f}x, "
+      f"CPU per request {median('switchboard', 5) / median('bare', 5):.2f}x")
+PY

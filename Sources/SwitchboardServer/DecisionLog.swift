@@ -30,22 +30,22 @@ public final class DecisionLog: Sendable {
     }
 
     func record(requestID: String, call: IncomingCall, decision: RouteDecision, duration: Duration) {
+        // Raw values are kept (no copies, no formatting) and masked when `/status` reads them.
         let record = DecisionRecord(
-            at: Date(), requestID: requestID, callID: call.id, caller: PhoneMask.mask(call.caller),
-            number: PhoneMask.mask(call.number), route: decision.route, backend: decision.backend,
-            outcome: decision.answer.outcome
+            at: Date(), requestID: requestID, callID: call.id, caller: call.caller ?? "", number: call.number ?? "",
+            route: decision.route, backend: decision.backend, outcome: decision.answer.outcome
         )
         logger.info(
             "decision",
             metadata: [
-                "request_id": "\(requestID)",
-                "call_id": "\(call.id ?? "-")",
-                "caller": "\(record.caller)",
-                "number": "\(record.number)",
-                "route": "\(decision.route ?? "-")",
-                "backend": "\(decision.backend ?? "-")",
-                "outcome": "\(record.outcome)",
-                "us": "\(Self.microseconds(duration))",
+                "request_id": .string(requestID),
+                "call_id": .string(call.id ?? "-"),
+                "caller": .string(PhoneMask.mask(call.caller)),
+                "number": .string(PhoneMask.mask(call.number)),
+                "route": .string(decision.route ?? "-"),
+                "backend": .string(decision.backend ?? "-"),
+                "outcome": .string(record.outcome),
+                "us": .stringConvertible(Self.microseconds(duration)),
             ]
         )
         recent.withLock { recent in
@@ -58,11 +58,17 @@ public final class DecisionLog: Sendable {
         }
     }
 
-    /// The last decisions, oldest first.
+    /// The last decisions, oldest first, phone numbers masked.
     public var last: [DecisionRecord] {
-        recent.withLock { recent in
+        let records = recent.withLock { recent in
             guard recent.records.count == capacity else { return recent.records }
             return Array(recent.records[recent.next...] + recent.records[..<recent.next])
+        }
+        return records.map { record in
+            var masked = record
+            masked.caller = PhoneMask.mask(record.caller)
+            masked.number = PhoneMask.mask(record.number)
+            return masked
         }
     }
 

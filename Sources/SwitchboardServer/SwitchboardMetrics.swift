@@ -14,7 +14,7 @@ public final class SwitchboardMetrics: Sendable {
     private let webhooks: [String: CoreMetrics.Counter]
     private let webhookDuration: CoreMetrics.Timer
     private let reloads: [Bool: CoreMetrics.Counter]
-    private let dynamic = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let dynamic = Mutex<[CounterKey: CoreMetrics.Counter]>([:])
     private let backendUp = Mutex<[String: CoreMetrics.Gauge]>([:])
     private let probeDurations = Mutex<[String: CoreMetrics.Timer]>([:])
 
@@ -53,7 +53,7 @@ public final class SwitchboardMetrics: Sendable {
 
     func decision(route: String?, backend: String?) {
         let route = route ?? "none", backend = backend ?? "none"
-        counter("switchboard_decisions_total", [("route", route), ("backend", backend)]).increment()
+        counter("switchboard_decisions_total", ("route", route), ("backend", backend)).increment()
     }
 
     func reload(success: Bool) {
@@ -84,7 +84,7 @@ public final class SwitchboardMetrics: Sendable {
         }
         timer.record(duration: result.latency)
         if let reason = result.failure {
-            counter("switchboard_probe_failures_total", [("backend", backend), ("reason", reason.rawValue)]).increment()
+            counter("switchboard_probe_failures_total", ("backend", backend), ("reason", reason.rawValue)).increment()
         }
     }
 
@@ -95,11 +95,18 @@ public final class SwitchboardMetrics: Sendable {
         return buffer
     }
 
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        let key = label + dimensions.map { "\u{0}\($0.1)" }.joined()
+    /// A labelled counter by its two label values (hashing them, without building a string per call).
+    private struct CounterKey: Hashable {
+        var label: String
+        var first: String
+        var second: String
+    }
+
+    private func counter(_ label: String, _ first: (String, String), _ second: (String, String)) -> CoreMetrics.Counter {
+        let key = CounterKey(label: label, first: first.1, second: second.1)
         return dynamic.withLock { counters in
             if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            let counter = CoreMetrics.Counter(label: label, dimensions: [first, second], factory: factory)
             counters[key] = counter
             return counter
         }

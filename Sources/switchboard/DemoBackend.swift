@@ -30,6 +30,7 @@ struct DemoBackend: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data("demo-backend \(name) listening on \(address.host):\(port)\n".utf8))
             }
         )
+        defer { LogSink.standardOutput.flush() }
         try await app.runService()
     }
 }

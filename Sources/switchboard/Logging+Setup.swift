@@ -5,11 +5,7 @@ import SwitchboardServer
 /// Bootstraps swift-log once for this process (only commands do this, never libraries) and returns the root logger.
 func makeLogger(format: LogFormat, level: Logger.Level) -> Logger {
     LoggingSystem.bootstrap { label in
-        var handler: any LogHandler =
-            switch format {
-            case .text: StreamLogHandler.standardOutput(label: label)
-            case .json: JSONLogHandler(label: label)
-            }
+        var handler = LogLineHandler(label: label, format: format)
         handler.logLevel = level
         return handler
     }

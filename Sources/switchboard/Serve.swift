@@ -58,6 +58,8 @@ struct Serve: AsyncParsableCommand {
             adminToken: environment["SWITCHBOARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
             environment: environment
         )
+        // Log lines are batched; write out what is left however `run` ends.
+        defer { LogSink.standardOutput.flush() }
         let switchboard: Switchboard
         do {
             switchboard = try Switchboard(configuration: configuration, logger: logger)

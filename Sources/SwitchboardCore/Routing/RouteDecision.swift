@@ -47,6 +47,11 @@ public struct RouteDecision: Sendable, Hashable {
 public enum JSONString {
     /// Appends `text` escaped for use inside a JSON string literal (RFC 8259 §7).
     public static func appendEscaped(_ text: String, to out: inout String) {
+        // Most text (URLs, IDs, masked numbers) needs no escaping: append it whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

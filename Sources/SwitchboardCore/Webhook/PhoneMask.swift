@@ -2,8 +2,9 @@
 public enum PhoneMask {
     public static func mask(_ number: String?) -> String {
         guard let number, !number.isEmpty else { return "-" }
-        let characters = Array(number)
-        guard characters.count >= 9 else { return "***" + String(characters.suffix(2)) }
-        return String(characters.prefix(5)) + "***" + String(characters.suffix(4))
+        let characters = number.unicodeScalars
+        guard characters.count >= 9 else { return "***" + String(String.UnicodeScalarView(characters.suffix(2))) }
+        return String(String.UnicodeScalarView(characters.prefix(5))) + "***"
+            + String(String.UnicodeScalarView(characters.suffix(4)))
     }
 }

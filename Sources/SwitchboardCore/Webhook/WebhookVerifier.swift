@@ -13,13 +13,14 @@ public struct WebhookVerifier: Sendable {
     public static let timestampHeader = "X-Inkbox-Timestamp"
     public static let signatureHeader = "X-Inkbox-Signature"
 
-    private let keys: [SymmetricKey]
+    /// One HMAC state per key, already keyed: copying it per delivery skips the key schedule.
+    private let keyed: [HMAC<SHA256>]
 
     /// - Parameter keys: signing keys as Inkbox shows them; an optional `whsec_` prefix is removed.
     public init(keys: [String]) throws(SigningKeyError) {
         let cleaned = keys.map(Self.keyMaterial)
         guard !cleaned.isEmpty, cleaned.allSatisfy({ !$0.isEmpty }) else { throw SigningKeyError() }
-        self.keys = cleaned.map { SymmetricKey(data: Data($0.utf8)) }
+        self.keyed = cleaned.map { HMAC<SHA256>(key: SymmetricKey(data: Data($0.utf8))) }
     }
 
     /// The key's bytes as HMAC uses them: surrounding whitespace and a `whsec_` prefix removed.
@@ -43,8 +44,8 @@ public struct WebhookVerifier: Sendable {
         guard abs(skew) <= Self.tolerance else { throw .staleTimestamp(skew: skew) }
 
         var matched = false
-        for key in keys {
-            var hmac = HMAC<SHA256>(key: key)
+        for initial in keyed {
+            var hmac = initial
             Self.update(&hmac, requestID)
             Self.update(&hmac, ".")
             Self.update(&hmac, timestamp)
@@ -58,7 +59,7 @@ public struct WebhookVerifier: Sendable {
 
     /// The signature header for a delivery, as Inkbox would send it: `sha256=<lowercase hex>` with the first key.
     public func signature(requestID: String, timestamp: String, body: some DataProtocol) -> String {
-        var hmac = HMAC<SHA256>(key: keys[0])
+        var hmac = keyed[0]
         hmac.update(data: Data("\(requestID).\(timestamp).".utf8))
         hmac.update(data: body)
         return "sha256=" + hmac.finalize().map { String(format: "%02x", $0) }.joined()
