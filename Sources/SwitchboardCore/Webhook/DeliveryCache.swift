@@ -46,7 +46,11 @@ public final class DeliveryCache: Sendable {
         self.state = Mutex(State(order: Array(repeating: nil, count: capacity)))
     }
 
-    public static func digest(_ body: UnsafeRawBufferPointer) -> SHA256Digest { SHA256.hash(data: body) }
+    public static func digest(_ body: UnsafeRawBufferPointer) -> SHA256Digest {
+        var hash = SHA256()
+        hash.update(bufferPointer: body)
+        return hash.finalize()
+    }
 
     public func lookup(requestID: String, digest: SHA256Digest, now: ContinuousClock.Instant = .now) -> Lookup {
         state.withLock { state in

@@ -14,13 +14,13 @@ public struct WebhookVerifier: Sendable {
     public static let signatureHeader = "X-Inkbox-Signature"
 
     /// One HMAC state per key, already keyed: copying it per delivery skips the key schedule.
-    private let keyed: [HMAC<SHA256>]
+    private let keyed: [HMACSHA256]
 
     /// - Parameter keys: signing keys as Inkbox shows them; an optional `whsec_` prefix is removed.
     public init(keys: [String]) throws(SigningKeyError) {
         let cleaned = keys.map(Self.keyMaterial)
         guard !cleaned.isEmpty, cleaned.allSatisfy({ !$0.isEmpty }) else { throw SigningKeyError() }
-        self.keyed = cleaned.map { HMAC<SHA256>(key: SymmetricKey(data: Data($0.utf8))) }
+        self.keyed = cleaned.map { HMACSHA256(key: Array($0.utf8)) }
     }
 
     /// The key's bytes as HMAC uses them: surrounding whitespace and a `whsec_` prefix removed.
@@ -46,13 +46,13 @@ public struct WebhookVerifier: Sendable {
         var matched = false
         for initial in keyed {
             var hmac = initial
-            Self.update(&hmac, requestID)
-            Self.update(&hmac, ".")
-            Self.update(&hmac, timestamp)
-            Self.update(&hmac, ".")
-            hmac.update(data: body)
-            // `==` against bytes is Crypto's constant-time comparison; check every key so timing does not say which.
-            matched = (hmac.finalize() == provided) || matched
+            hmac.update(requestID)
+            hmac.update(".")
+            hmac.update(timestamp)
+            hmac.update(".")
+            hmac.update(body)
+            // Check every key, so timing does not say which one matched.
+            matched = HMACSHA256.constantTimeEquals(hmac.finalize(), provided) || matched
         }
         guard matched else { throw .mismatch }
     }
@@ -60,14 +60,9 @@ public struct WebhookVerifier: Sendable {
     /// The signature header for a delivery, as Inkbox would send it: `sha256=<lowercase hex>` with the first key.
     public func signature(requestID: String, timestamp: String, body: some DataProtocol) -> String {
         var hmac = keyed[0]
-        hmac.update(data: Data("\(requestID).\(timestamp).".utf8))
-        hmac.update(data: body)
+        hmac.update("\(requestID).\(timestamp).")
+        Array(body).withUnsafeBytes { hmac.update($0) }
         return "sha256=" + hmac.finalize().map { String(format: "%02x", $0) }.joined()
-    }
-
-    private static func update(_ hmac: inout HMAC<SHA256>, _ text: String) {
-        var text = text
-        text.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
     }
 
     /// `sha256=` and 64 lowercase hex digits, as 32 bytes.

@@ -1,0 +1,40 @@
+import Crypto
+import Foundation
+import Testing
+
+@testable import SwitchboardCore
+
+struct HMACSHA256Tests {
+    /// Keys of every interesting length (empty, short, one block, longer than a block) against `Crypto.HMAC`.
+    @Test(arguments: [0, 1, 31, 63, 64, 65, 200])
+    func matchesCryptoHMAC(keyLength: Int) {
+        var generator = SystemRandomNumberGenerator()
+        for messageLength in [0, 1, 55, 64, 900, 4_096] {
+            let key = (0..<keyLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let message = (0..<messageLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var ours = HMACSHA256(key: key)
+            message.withUnsafeBytes { ours.update($0) }
+            let reference = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key))
+            #expect(Array(ours.finalize()) == Array(reference))
+        }
+    }
+
+    @Test func comparisonNeedsEveryByte() {
+        var hmac = HMACSHA256(key: Array("k".utf8))
+        hmac.update("message")
+        let mac = hmac.finalize()
+        var bytes = Array(mac)
+        #expect(HMACSHA256.constantTimeEquals(mac, bytes))
+        bytes[31] ^= 1
+        #expect(!HMACSHA256.constantTimeEquals(mac, bytes))
+        #expect(!HMACSHA256.constantTimeEquals(mac, Array(bytes.prefix(31))))
+    }
+
+    @Test(arguments: [
+        ("+14155550999", "+1415***0999"), ("+13125550987", "+1312***0987"), ("+442071234567", "+4420***4567"),
+        ("+1234", "***34"), ("", "-"), ("+1415555099é", "+1415***099é"),
+    ])
+    func phoneNumbersAreMasked(_ number: String, _ masked: String) {
+        #expect(PhoneMask.mask(number) == masked)
+    }
+}
