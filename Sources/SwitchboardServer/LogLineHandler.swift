@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SwitchboardCore
+import Synchronization
 
 /// How log lines are written: `--log-format text|json`.
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -40,15 +41,22 @@ public struct LogLineHandler: LogHandler {
             if merged.isEmpty { merged = extra } else { merged.merge(extra) { _, new in new } }
         }
         var line = ""
-        line.reserveCapacity(256)
-        let keys = merged.keys.sorted()
+        line.reserveCapacity(320)
+        let fields = merged.sorted { $0.key < $1.key }
         switch format {
         case .text:
             line += Timestamp.now()
-            line += " \(event.level.rawValue) \(label): \(event.message)"
-            for key in keys {
-                line += " \(key)="
-                line += merged[key]!.description
+            line += " "
+            line += event.level.rawValue
+            line += " "
+            line += label
+            line += ": "
+            line += event.message.description
+            for (key, value) in fields {
+                line += " "
+                line += key
+                line += "="
+                line += value.description
             }
         case .json:
             line += #"{"ts":""#
@@ -60,17 +68,19 @@ public struct LogLineHandler: LogHandler {
             line += #"","msg":""#
             JSONString.appendEscaped(event.message.description, to: &line)
             line += "\""
-            for key in keys where !["ts", "level", "label", "msg"].contains(key) {
+            for (key, value) in fields where !Self.reservedKeys.contains(key) {
                 line += ",\""
                 JSONString.appendEscaped(key, to: &line)
                 line += "\":"
-                Self.appendJSON(merged[key]!, to: &line)
+                Self.appendJSON(value, to: &line)
             }
             line += "}"
         }
         line += "\n"
         sink.write(line)
     }
+
+    private static let reservedKeys: Set<String> = ["ts", "level", "label", "msg"]
 
     private static func appendJSON(_ value: Logger.Metadata.Value, to line: inout String) {
         switch value {
@@ -105,45 +115,32 @@ public struct LogLineHandler: LogHandler {
 
 /// UTC timestamps like `2026-11-26T20:15:34.123Z`, formatted without Foundation's formatters.
 enum Timestamp {
+    /// `2026-11-26T20:15:34.` for the current second, rebuilt when the second changes.
+    private static let prefix = Mutex<(second: Int, text: String)>((-1, ""))
+
     static func now() -> String {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
-        var seconds = time_t(spec.tv_sec)
+        let second = Int(spec.tv_sec)
+        let milliseconds = Int(spec.tv_nsec / 1_000_000)
+        var text = prefix.withLock { cached in
+            if cached.second != second { cached = (second, format(second)) }
+            return cached.text
+        }
+        text.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds / 100)))
+        text.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10)))
+        text.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds % 10)))
+        text.unicodeScalars.append("Z")
+        return text
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.` in UTC.
+    private static func format(_ second: Int) -> String {
+        var seconds = time_t(second)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let milliseconds = Int(spec.tv_nsec / 1_000_000)
-        return String(unsafeUninitializedCapacity: 24) { buffer in
-            var position = 0
-            func put(_ value: Int, digits: Int) {
-                var divisor = 1
-                for _ in 1..<digits { divisor *= 10 }
-                var rest = value
-                while divisor > 0 {
-                    buffer[position] = UInt8(ascii: "0") + UInt8(rest / divisor)
-                    rest %= divisor
-                    divisor /= 10
-                    position += 1
-                }
-            }
-            func put(_ character: Unicode.Scalar) {
-                buffer[position] = UInt8(ascii: character)
-                position += 1
-            }
-            put(Int(parts.tm_year) + 1900, digits: 4)
-            put("-")
-            put(Int(parts.tm_mon) + 1, digits: 2)
-            put("-")
-            put(Int(parts.tm_mday), digits: 2)
-            put("T")
-            put(Int(parts.tm_hour), digits: 2)
-            put(":")
-            put(Int(parts.tm_min), digits: 2)
-            put(":")
-            put(Int(parts.tm_sec), digits: 2)
-            put(".")
-            put(milliseconds, digits: 3)
-            put("Z")
-            return position
-        }
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))."
     }
 }

@@ -87,13 +87,13 @@ extension JSONScanner {
     }
 
     /// Walks an object's members if the value is an object; skips any other value.
-    mutating func objectValue(_ member: (String, inout JSONScanner) throws(BodyError) -> Void) throws(BodyError) {
+    mutating func objectValue(_ member: (JSONKey, inout JSONScanner) throws(BodyError) -> Void) throws(BodyError) {
         guard peek() == UInt8(ascii: "{") else { return try skipValue() }
         try object(member)
     }
 
     /// For an array of objects: the string `field` of its first element, and the element count.
-    mutating func firstField(_ field: String) throws(BodyError) -> (String?, Int) {
+    mutating func firstField(_ field: StaticString) throws(BodyError) -> (String?, Int) {
         guard peek() == UInt8(ascii: "[") else {
             try skipValue()
             return (nil, 0)

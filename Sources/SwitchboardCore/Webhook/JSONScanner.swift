@@ -43,7 +43,7 @@ struct JSONScanner {
 
     /// Calls `member` for each key of the object at the cursor, with the cursor on the member's value; `member`
     /// must consume that value.
-    mutating func object(_ member: (String, inout JSONScanner) throws(BodyError) -> Void) throws(BodyError) {
+    mutating func object(_ member: (JSONKey, inout JSONScanner) throws(BodyError) -> Void) throws(BodyError) {
         try enter()
         try expect(UInt8(ascii: "{"), "'{'")
         try skipWhitespace()
@@ -54,7 +54,7 @@ struct JSONScanner {
         while true {
             try skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
-            let key = try string()
+            let key = try self.key()
             try skipWhitespace()
             try expect(UInt8(ascii: ":"), "':'")
             try skipWhitespace()
@@ -162,6 +162,13 @@ struct JSONScanner {
         return try Self.unescape(raw, at: range.lowerBound)
     }
 
+    /// An object key, compared in place when it has no escapes (no String is made for it).
+    private mutating func key() throws(BodyError) -> JSONKey {
+        let (range, escaped) = try stringRange()
+        let raw = UnsafeBufferPointer(rebasing: bytes[range])
+        return escaped ? JSONKey(decoded: try Self.unescape(raw, at: range.lowerBound)) : JSONKey(raw: raw)
+    }
+
     /// Steps over a string; returns the range of its contents and whether it holds escapes.
     private mutating func stringRange() throws(BodyError) -> (Range<Int>, Bool) {
         try expect(UInt8(ascii: "\""), "'\"'")
@@ -263,4 +270,28 @@ struct JSONScanner {
         default: nil
         }
     }
+}
+
+/// An object key as read: raw bytes, or the decoded text when it held escapes. Matches string literals in `switch`.
+struct JSONKey {
+    private let raw: UnsafeBufferPointer<UInt8>?
+    private let decoded: String?
+
+    init(raw: UnsafeBufferPointer<UInt8>) {
+        self.raw = raw
+        self.decoded = nil
+    }
+
+    init(decoded: String) {
+        self.raw = nil
+        self.decoded = decoded
+    }
+
+    static func ~= (pattern: StaticString, key: JSONKey) -> Bool {
+        let expected = UnsafeBufferPointer(start: pattern.utf8Start, count: pattern.utf8CodeUnitCount)
+        if let raw = key.raw { return raw.elementsEqual(expected) }
+        return key.decoded?.utf8.elementsEqual(expected) ?? false
+    }
+
+    static func == (key: JSONKey, text: StaticString) -> Bool { text ~= key }
 }
