@@ -33,7 +33,7 @@ cat <<MSG
 ==> Switchboard is answering on http://$listen/webhooks/incoming-call (admin: http://$admin/status)
     Send the real Inkbox fixture, signed with the development key, from another terminal:
 
-$(printf '%q ' "$PWD/$bin") sign --key "$SWITCHBOARD_SIGNING_KEY" --payload $fixture --url http://$listen/webhooks/incoming-call
+$(printf '%q ' "$PWD/$bin")sign --key "$SWITCHBOARD_SIGNING_KEY" --payload $PWD/$fixture --url http://$listen/webhooks/incoming-call
 
     or with curl (headers valid for 5 minutes):
 
