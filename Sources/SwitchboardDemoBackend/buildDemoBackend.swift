@@ -1,0 +1,59 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Builds the demo WebSocket agent backend: a stand-in for a real voice agent in demos, tests and benchmarks.
+///
+/// - Any request with WebSocket upgrade headers (on `/` or any other path, so backend URLs with a path or
+///   query work) is upgraded; text and binary frames are echoed back.
+/// - `GET /healthz` answers 200 `ok`; `GET /` answers 200 with the backend's name.
+/// - On graceful shutdown, open WebSockets get a close frame and are dropped after one second at most.
+///
+/// The result is a Hummingbird application, hence a `Service`: `runService()` runs it until SIGTERM or
+/// SIGINT and then shuts down gracefully.
+///
+/// ```swift
+/// let app = buildDemoBackend(configuration: .init(port: 9001, name: "support-a"))
+/// try await app.runService()
+/// ```
+/// - Parameters:
+///   - configuration: address, port and name.
+///   - logger: the application's logger (Hummingbird's default when nil).
+///   - onServerRunning: called with the bound port once the server accepts connections.
+public func buildDemoBackend(
+    configuration: DemoBackendConfiguration,
+    logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let name = configuration.name
+    let router = Router()
+    router.get("/healthz") { _, _ in "ok" }
+    router.get("/") { _, _ in name }
+    return Application(
+        router: router,
+        server: .http1WebSocketUpgrade(configuration: .init(ws: .init(closeTimeout: .seconds(1)))) { _, _, _ in
+            .upgrade([:]) { inbound, outbound, _ in
+                // On graceful shutdown stop echoing: the server then sends a close frame and drops clients
+                // that do not answer it within `closeTimeout`, so SIGTERM never waits on an idle caller.
+                try await cancelWhenGracefulShutdown {
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        switch message {
+                        case .text(let text): try await outbound.write(.text(text))
+                        case .binary(let bytes): try await outbound.write(.binary(bytes))
+                        }
+                    }
+                }
+            }
+        },
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: name
+        ),
+        onServerRunning: { channel in
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
+        logger: logger
+    )
+}
