@@ -70,6 +70,13 @@ struct ProbeOnceTests {
         #expect(result.failure == .refused, "\(result)")
     }
 
+    @Test func endlessBodyIsJudgedByItsStatus() async throws {
+        let server = try RawServer(handler: Behavior.endlessBody)
+        defer { server.stop() }
+        let result = await probe(.http(expect: [], headers: []), "http://127.0.0.1:\(server.port)/")
+        #expect(result.ok, "\(result)")
+    }
+
     @Test(arguments: [HealthCheck.Kind.websocket, .http(expect: [], headers: [])])
     func silentServerTimesOut(_ kind: HealthCheck.Kind) async throws {
         let server = try RawServer(handler: Behavior.silent)

@@ -27,6 +27,14 @@ enum Behavior {
         }
     }
 
+    /// Answers `200` with a body that never ends (until the client goes away).
+    static let endlessBody: @Sendable (RawConnection) -> Void = { connection in
+        _ = connection.readHead()
+        connection.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n")
+        let chunk = [UInt8](repeating: 0x61, count: 64 * 1024)
+        while connection.write(chunk) {}
+    }
+
     /// Accepts and never answers.
     static let silent: @Sendable (RawConnection) -> Void = { connection in
         connection.waitForClose()

@@ -35,17 +35,20 @@ final class RawConnection {
         return Array(buffer.prefix(count))
     }
 
-    /// Writes all of `bytes` (errors ignored: the peer may be gone, which tests observe elsewhere).
-    func write(_ bytes: [UInt8]) {
+    /// Writes all of `bytes`; false when the peer is gone.
+    @discardableResult
+    func write(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard written > 0 else { return }
+            guard written > 0 else { return false }
             offset += written
         }
+        return true
     }
 
-    func write(_ text: String) {
+    @discardableResult
+    func write(_ text: String) -> Bool {
         write(Array(text.utf8))
     }
 
