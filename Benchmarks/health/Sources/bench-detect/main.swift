@@ -26,14 +26,14 @@ let target = ProbeTarget(name: "b", check: HealthCheck(kind: kind, url: url, tim
 let transitions = Transitions()
 var logger = Logger(label: "bench-detect")
 logger.logLevel = .error
-let checker = HealthChecker(targets: [target], logger: logger) { states in
+let checker = HealthChecker(targets: [target], logger: logger, onChange: { states in
     if let state = states["b"] { transitions.record(state) }
-}
+})
 let runner = Task { try await checker.run() }
 
 var detections: [Duration] = []
 var recoveries: [Duration] = []
-try await transitions.wait(for: .healthy, since: .now - .seconds(3600))
+_ = try await transitions.wait(for: .healthy, since: .now - .seconds(3600))
 print("cycle  detection_ms  recovery_ms   (\(arguments[2]), \(checkName) check, SPEC defaults)")
 for cycle in 1...cycles {
     try await Task.sleep(for: .milliseconds(Int.random(in: 500..<2500)))  // random phase against the probes
