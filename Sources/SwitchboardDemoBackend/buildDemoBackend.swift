@@ -2,12 +2,14 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// Builds the demo WebSocket agent backend: a stand-in for a real voice agent in demos, tests and benchmarks.
 ///
 /// - Any request with WebSocket upgrade headers (on `/` or any other path, so backend URLs with a path or
 ///   query work) is upgraded; text and binary frames are echoed back.
 /// - `GET /healthz` answers 200 `ok`; `GET /` answers 200 with the backend's name.
+/// - On graceful shutdown, open WebSockets get a close frame and are dropped after one second at most.
 ///
 /// The result is a Hummingbird application, hence a `Service`: `runService()` runs it until SIGTERM or
 /// SIGINT and then shuts down gracefully.
@@ -31,12 +33,16 @@ public func buildDemoBackend(
     router.get("/") { _, _ in name }
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade { _, _, _ in
+        server: .http1WebSocketUpgrade(configuration: .init(ws: .init(closeTimeout: .seconds(1)))) { _, _, _ in
             .upgrade([:]) { inbound, outbound, _ in
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    switch message {
-                    case .text(let text): try await outbound.write(.text(text))
-                    case .binary(let bytes): try await outbound.write(.binary(bytes))
+                // On graceful shutdown stop echoing: the server then sends a close frame and drops clients
+                // that do not answer it within `closeTimeout`, so SIGTERM never waits on an idle caller.
+                try await cancelWhenGracefulShutdown {
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        switch message {
+                        case .text(let text): try await outbound.write(.text(text))
+                        case .binary(let bytes): try await outbound.write(.binary(bytes))
+                        }
                     }
                 }
             }

@@ -22,6 +22,7 @@ struct CheckerState {
     init(targets: [ProbeTarget]) {
         for target in targets {
             let id = makeRecord(target)
+            order.append(id)
             pendingFirstRound.insert(id)
         }
     }

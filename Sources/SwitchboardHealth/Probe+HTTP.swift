@@ -16,8 +16,10 @@ extension Probe {
     }
 
     /// Healthy when the transfer completed with a status in `expect` (any 2xx when `expect` is empty).
+    /// An endless body is cut off at `bodyLimit` and judged by its status alone.
     func finishHTTP(_ code: CURLcode, expect: [Int], latency: Duration) -> ProbeResult {
-        guard code == CURLE_OK else { return failure(code, latency: latency) }
+        let bodyCut = code == CURLE_WRITE_ERROR && bodyBytes > Self.bodyLimit
+        guard code == CURLE_OK || bodyCut else { return failure(code, latency: latency) }
         guard let status = handle.responseCode else {
             return .failure(.protocol, "no HTTP status in the answer", latency: latency)
         }

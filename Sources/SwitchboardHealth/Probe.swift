@@ -4,7 +4,7 @@ import SwitchboardCore
 /// One probe in flight: an easy handle configured for its check, and what its callbacks saw.
 ///
 /// Confined to the probe engine's thread. The engine keeps the probe alive while its handle is in the
-/// multi handle, which is what makes the unretained callback pointer (`CURLOPT_HEADERDATA`) safe.
+/// multi handle, which is what makes the unretained callback pointers (`CURLOPT_HEADERDATA`, `CURLOPT_WRITEDATA`) safe.
 final class Probe {
     let job: ProbeJob
     let handle: CurlEasyHandle
@@ -13,6 +13,10 @@ final class Probe {
     var upgrade = UpgradeResponse()
     /// The `Sec-WebSocket-Accept` a correct server answers with (WebSocket checks only).
     var expectedAccept = ""
+    /// Body bytes received so far; past `bodyLimit` the probe stops reading (HTTP checks only).
+    var bodyBytes = 0
+    /// A health answer is judged by its status; a body past this size is not read to the end.
+    static let bodyLimit = 64 * 1024
 
     init(job: ProbeJob, handle: CurlEasyHandle, started: ContinuousClock.Instant) {
         self.job = job
@@ -30,7 +34,10 @@ final class Probe {
             handle.set(CURLOPT_CONNECTTIMEOUT_MS, timeout),
             handle.set(CURLOPT_PROTOCOLS_STR, "http,https"),
             handle.set(CURLOPT_USERAGENT, "switchboard-health"),
-            handle.set(CURLOPT_WRITEFUNCTION, callback: discardBody),
+            // Probes go straight to the backend, whatever http_proxy/HTTPS_PROXY say.
+            handle.set(CURLOPT_PROXY, ""),
+            handle.set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(self).toOpaque()),
+            handle.set(CURLOPT_WRITEFUNCTION, callback: countBody),
         ]
         if !check.tlsVerify {
             codes.append(handle.set(CURLOPT_SSL_VERIFYPEER, 0))
@@ -84,8 +91,15 @@ final class Probe {
     }
 }
 
-/// Swallows a response body (the default would write it to stdout).
-private let discardBody: curl_write_callback = { _, size, count, _ in size &* count }
+/// Counts and drops a response body (the default would write it to stdout); a short count past
+/// `Probe.bodyLimit` ends the transfer.
+private let countBody: curl_write_callback = { _, size, count, context in
+    let length = size &* count
+    guard let context else { return length }
+    let probe = Unmanaged<Probe>.fromOpaque(context).takeUnretainedValue()
+    probe.bodyBytes &+= length
+    return probe.bodyBytes > Probe.bodyLimit ? 0 : length
+}
 
 extension Duration {
     /// Whole milliseconds, rounded down.

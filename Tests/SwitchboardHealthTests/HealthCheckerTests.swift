@@ -1,0 +1,186 @@
+import ServiceLifecycle
+import SwitchboardCore
+import SwitchboardHealth
+import Synchronization
+import Testing
+
+/// The background checker against real servers: state machine, reasons, reloads, lifecycle.
+@Suite(.timeLimit(.minutes(1)))
+struct HealthCheckerTests {
+    private func state(_ checker: HealthChecker, _ name: String) -> BackendState? {
+        checker.states()[name]
+    }
+
+    private func status(_ checker: HealthChecker, _ name: String) -> BackendStatus? {
+        checker.statuses().first { $0.name == name }
+    }
+
+    @Test func flappingBackendGoesDownAndComesBack() async throws {
+        let code = Mutex(200)
+        let server = try RawServer(handler: Behavior.http { code.withLock { $0 } })
+        defer { server.stop() }
+        let seen = Mutex<[BackendState]>([])
+        let checker = HealthChecker(
+            targets: [target("flap", .http(expect: [], headers: []), "http://127.0.0.1:\(server.port)/")],
+            logger: quietLogger,
+            onChange: { states in
+                guard let state = states["flap"] else { return }
+                seen.withLock { if $0.last != state { $0.append(state) } }
+            })
+        try await running(checker) {
+            #expect(await eventually { state(checker, "flap") == .healthy })
+            code.withLock { $0 = 500 }
+            #expect(await eventually { state(checker, "flap") == .unhealthy })
+            let down = try #require(status(checker, "flap"))
+            #expect(down.lastProbe?.failure == .status)
+            #expect(down.consecutiveFailures >= 2)
+            code.withLock { $0 = 200 }
+            #expect(await eventually { state(checker, "flap") == .healthy })
+        }
+        #expect(seen.withLock { $0 } == [.healthy, .unhealthy, .healthy])
+    }
+
+    @Test func everyFailureKeepsItsReason() async throws {
+        let wrongAccept = try RawServer(handler: Behavior.upgrade(accept: { _ in "bm90IHRoZSByaWdodCBrZXk=" }))
+        defer { wrongAccept.stop() }
+        let silent = try RawServer(handler: Behavior.silent)
+        defer { silent.stop() }
+        let garbage = try RawServer(handler: Behavior.garbage)
+        defer { garbage.stop() }
+        let closed = try refusingPort()
+        let expected: [String: ProbeFailureReason] = [
+            "refused": .refused, "timeout": .timeout, "handshake": .handshake, "protocol": .protocol,
+        ]
+        let checker = HealthChecker(
+            targets: [
+                target("refused", .websocket, "ws://127.0.0.1:\(closed)/"),
+                target("timeout", .websocket, "ws://127.0.0.1:\(silent.port)/"),
+                target("handshake", .websocket, "ws://127.0.0.1:\(wrongAccept.port)/"),
+                target("protocol", .http(expect: [], headers: []), "http://127.0.0.1:\(garbage.port)/"),
+            ], logger: quietLogger)
+        try await running(checker) {
+            #expect(await eventually { checker.states() == expected.mapValues { _ in .unhealthy } })
+        }
+        let reasons = Dictionary(uniqueKeysWithValues: checker.statuses().map { ($0.name, $0.lastProbe?.failure) })
+        #expect(reasons == expected)
+    }
+
+    @Test func stoppedDemoBackendIsDetectedAndRefused() async throws {
+        let checker = HealthChecker(targets: [], logger: quietLogger)
+        try await running(checker) {
+            let port = try await withDemoBackend { port in
+                checker.update(targets: [target("demo", .websocket, "ws://127.0.0.1:\(port)/calls")])
+                #expect(await eventually { state(checker, "demo") == .healthy })
+                return port
+            }
+            #expect(await eventually { state(checker, "demo") == .unhealthy })
+            #expect(status(checker, "demo")?.lastProbe?.failure == .refused, "port \(port)")
+        }
+    }
+
+    @Test func updateKeepsStateOfUnchangedTargetsOnly() async throws {
+        let server = try RawServer(handler: Behavior.http { 200 })
+        defer { server.stop() }
+        let url = "http://127.0.0.1:\(server.port)/"
+        let maps = Mutex<[[String: BackendState]]>([])
+        let checker = HealthChecker(
+            targets: [target("a", .http(expect: [], headers: []), url), target("b", .tcp, url)],
+            logger: quietLogger,
+            onChange: { map in maps.withLock { $0.append(map) } })
+        try await running(checker) {
+            #expect(await eventually { checker.states() == ["a": .healthy, "b": .healthy] })
+            let before = try #require(status(checker, "a"))
+            let changed = target("b", .http(expect: [204], headers: []), url)
+            checker.update(targets: [target("c", .none, url), changed, target("a", .http(expect: [], headers: []), url)])
+            let after = checker.statuses()
+            #expect(after.map(\.name) == ["c", "b", "a"])
+            #expect(after[2].state == .healthy)
+            #expect(after[2].consecutiveSuccesses >= before.consecutiveSuccesses)
+            #expect(after[1].state == .unknown && after[1].lastProbe == nil)
+            #expect(maps.withLock { $0.last } == ["a": .healthy, "b": .unknown, "c": .unknown])
+            #expect(await eventually { checker.states() == ["a": .healthy, "b": .unhealthy, "c": .healthy] })
+        }
+    }
+
+    @Test func removedTargetIsNoLongerProbed() async throws {
+        let kept = try RawServer(handler: Behavior.upgrade())
+        defer { kept.stop() }
+        let removed = try RawServer(handler: Behavior.upgrade())
+        defer { removed.stop() }
+        let keptTarget = target("kept", .websocket, "ws://127.0.0.1:\(kept.port)/")
+        let checker = HealthChecker(
+            targets: [keptTarget, target("removed", .websocket, "ws://127.0.0.1:\(removed.port)/")],
+            logger: quietLogger)
+        try await running(checker) {
+            #expect(await eventually { removed.accepted >= 2 })
+            checker.update(targets: [keptTarget])
+            let removedAtUpdate = removed.accepted
+            let keptAtUpdate = kept.accepted
+            #expect(await eventually { kept.accepted >= keptAtUpdate + 3 })
+            #expect(removed.accepted <= removedAtUpdate + 1)  // at most the probe that was already in flight
+            #expect(checker.statuses().map(\.name) == ["kept"])
+        }
+    }
+
+    @Test func httpChecksReuseTheirConnection() async throws {
+        let server = try RawServer(handler: Behavior.http { 200 })
+        defer { server.stop() }
+        let probes = Mutex(0)
+        let checker = HealthChecker(
+            targets: [target("h", .http(expect: [], headers: []), "http://127.0.0.1:\(server.port)/")],
+            logger: quietLogger,
+            onProbe: { _, result in if result.ok { probes.withLock { $0 += 1 } } })
+        try await running(checker) {
+            #expect(await eventually { probes.withLock { $0 } >= 6 })
+        }
+        #expect(server.accepted == 1)
+    }
+
+    @Test func webSocketChecksUseANewConnectionEachTime() async throws {
+        let server = try RawServer(handler: Behavior.upgrade())
+        defer { server.stop() }
+        let probes = Mutex(0)
+        let checker = HealthChecker(
+            targets: [target("w", .websocket, "ws://127.0.0.1:\(server.port)/")], logger: quietLogger,
+            onProbe: { _, result in if result.ok { probes.withLock { $0 += 1 } } })
+        try await running(checker) {
+            #expect(await eventually { probes.withLock { $0 } >= 4 })
+        }
+        #expect(server.accepted >= 4)
+    }
+
+    @Test func firstRoundCompletesOnceEveryTargetHasAResult() async throws {
+        let silent = try RawServer(handler: Behavior.silent)
+        defer { silent.stop() }
+        let healthy = try RawServer(handler: Behavior.http { 200 })
+        defer { healthy.stop() }
+        let checker = HealthChecker(
+            targets: [
+                target("slow", .http(expect: [], headers: []), "http://127.0.0.1:\(silent.port)/"),
+                target("fast", .http(expect: [], headers: []), "http://127.0.0.1:\(healthy.port)/"),
+                target("none", .none, "ws://127.0.0.1:1/"),
+            ], logger: quietLogger)
+        #expect(!checker.firstRoundCompleted)
+        try await running(checker) {
+            await checker.waitForFirstRound()
+            #expect(checker.firstRoundCompleted)
+            #expect(checker.statuses().allSatisfy { $0.lastProbe != nil })
+            #expect(status(checker, "slow")?.lastProbe?.failure == .timeout)
+        }
+    }
+
+    @Test func gracefulShutdownStopsTheChecker() async throws {
+        let server = try RawServer(handler: Behavior.silent)
+        defer { server.stop() }
+        let checker = HealthChecker(
+            targets: [target("hang", .websocket, "ws://127.0.0.1:\(server.port)/")], logger: quietLogger)
+        let group = ServiceGroup(services: [checker], gracefulShutdownSignals: [], cancellationSignals: [], logger: quietLogger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(await eventually { server.accepted >= 1 })  // a probe is in flight
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(status(checker, "hang")?.state != .healthy)
+    }
+}
