@@ -1,71 +1,88 @@
+import Dispatch
 import Foundation
 import Synchronization
 
-/// Collects log lines and writes them to a file descriptor in batches.
+/// Collects log lines in memory and writes them to a file descriptor from a background thread.
 ///
-/// Lines are appended under a lock in the order they were logged; a background thread writes what has gathered
-/// every `interval`, and a writer whose line fills the buffer past `limit` writes it at once. Call `flush()` before
-/// exiting (`serve` does); a crash can lose at most the last `interval` of lines.
+/// A request never writes: `write` appends under a lock and returns. The writer thread wakes every `interval`, or
+/// sooner once `batch` bytes have gathered, and writes everything in one go. If the output cannot keep up and more than
+/// `capacity` bytes are waiting, further lines are dropped (and the count of dropped lines is logged once the output
+/// catches up) rather than letting memory grow or a request block. Call `flush()` before exiting (`serve` does); a
+/// crash can lose at most the last `interval` of lines.
 public final class LogSink: Sendable {
-    /// Standard output, flushed every 50 ms.
+    /// Standard output.
     public static let standardOutput = LogSink(descriptor: 1)
+
+    private struct Pending {
+        var bytes: [UInt8] = []
+        var dropped = 0
+    }
 
     private let descriptor: Int32
     private let interval: Duration
-    private let limit: Int
-    private let pending = Mutex<[UInt8]>([])
+    private let batch: Int
+    private let capacity: Int
+    private let pending = Mutex(Pending())
     /// Serialises writes so batches never interleave.
     private let writing = Mutex(())
-    private let flusherStarted = Atomic<Bool>(false)
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let writerStarted = Atomic<Bool>(false)
 
-    public init(descriptor: Int32, interval: Duration = .milliseconds(50), limit: Int = 64 * 1024) {
+    public init(descriptor: Int32, interval: Duration = .milliseconds(50), batch: Int = 64 * 1024, capacity: Int = 8 << 20) {
         self.descriptor = descriptor
         self.interval = interval
-        self.limit = limit
+        self.batch = batch
+        self.capacity = capacity
     }
 
     public func write(_ line: String) {
-        startFlusher()
-        let full = pending.withLock { bytes in
-            bytes.append(contentsOf: line.utf8)
-            return bytes.count >= limit
+        startWriter()
+        let wake = pending.withLock { pending in
+            guard pending.bytes.count < capacity else {
+                pending.dropped += 1
+                return false
+            }
+            let before = pending.bytes.count
+            pending.bytes.append(contentsOf: line.utf8)
+            return before < batch && pending.bytes.count >= batch
         }
-        if full { flush() }
+        if wake { wakeup.signal() }
     }
 
-    /// Writes everything gathered so far.
+    /// Writes everything gathered so far (from the calling thread).
     public func flush() {
         writing.withLock { _ in
-            let bytes = pending.withLock { bytes in
-                let taken = bytes
-                bytes = []
-                bytes.reserveCapacity(limit)
-                return taken
+            var (bytes, dropped) = pending.withLock { pending in
+                defer { pending = Pending() }
+                return (pending.bytes, pending.dropped)
+            }
+            if dropped > 0 {
+                bytes += Array("log output fell behind: \(dropped) lines dropped\n".utf8)
+                dropped = 0
             }
             guard !bytes.isEmpty else { return }
             bytes.withUnsafeBytes { raw in
                 var offset = 0
                 while offset < raw.count {
                     let written = Foundation.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                    if written <= 0 {
-                        if written < 0, errno == EINTR { continue }
-                        return
-                    }
+                    if written < 0, errno == EINTR { continue }
+                    guard written > 0 else { return }
                     offset += written
                 }
             }
         }
     }
 
-    private func startFlusher() {
-        guard flusherStarted.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+    private func startWriter() {
+        guard writerStarted.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
         let thread = Thread { [self] in
             while true {
-                Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) / 1e18 + Double(interval.components.seconds))
+                _ = wakeup.wait(timeout: .now() + .milliseconds(milliseconds))
                 flush()
             }
         }
-        thread.name = "switchboard-log-flush"
+        thread.name = "switchboard-log-writer"
         thread.start()
     }
 }

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import Dispatch
+import Testing
+
+@testable import SwitchboardServer
+
+struct LogLineHandlerTests {
+    /// Lines written through a sink into a pipe, read back after `flush()`.
+    static func capture(_ body: (LogSink) -> Void, capacity: Int = 8 << 20) throws -> [String] {
+        let pipe = Pipe()
+        let sink = LogSink(descriptor: pipe.fileHandleForWriting.fileDescriptor, capacity: capacity)
+        body(sink)
+        sink.flush()
+        try pipe.fileHandleForWriting.close()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    @Test func jsonLinesAreOneObjectEach() throws {
+        let lines = try Self.capture { sink in
+            let logger = Logger(label: "switchboard") { LogLineHandler(label: $0, format: .json, sink: sink) }
+            logger.info("decision", metadata: ["route": "vip \"gold\"", "us": .stringConvertible(42), "list": ["a", "b"]])
+            logger.notice("tab\there\nnewline")
+        }
+        #expect(lines.count == 2)
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        #expect(first["msg"] as? String == "decision")
+        #expect(first["level"] as? String == "info")
+        #expect(first["route"] as? String == "vip \"gold\"")
+        #expect(first["us"] as? String == "42")
+        #expect(first["list"] as? [String] == ["a", "b"])
+        #expect((first["ts"] as? String)?.count == 24)
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+        #expect(second["msg"] as? String == "tab\there\nnewline")
+    }
+
+    @Test func textLinesCarrySortedMetadata() throws {
+        let lines = try Self.capture { sink in
+            let logger = Logger(label: "switchboard") { LogLineHandler(label: $0, format: .text, sink: sink) }
+            logger.info("decision", metadata: ["route": "r", "backend": "b"])
+        }
+        #expect(lines.count == 1)
+        #expect(lines[0].hasSuffix(" info switchboard: decision backend=b route=r"))
+        #expect(lines[0].hasPrefix("20"))
+    }
+
+    @Test func linesKeepTheirOrderAcrossThreads() throws {
+        let lines = try Self.capture { sink in
+            DispatchQueue.concurrentPerform(iterations: 4) { thread in
+                for index in 0..<500 { sink.write("\(thread) \(index)\n") }
+            }
+        }
+        #expect(lines.count == 2_000)
+        for thread in 0..<4 {
+            let mine = lines.filter { $0.hasPrefix("\(thread) ") }.map { Int($0.split(separator: " ")[1])! }
+            #expect(mine == Array(0..<500))
+        }
+    }
+
+    @Test func aFullBufferDropsLinesInsteadOfBlocking() throws {
+        let lines = try Self.capture({ sink in
+            for index in 0..<100 {
+                let line = "line \(String(format: "%03d", index))".padding(toLength: 39, withPad: ".", startingAt: 0)
+                sink.write(line + "\n")
+            }
+        }, capacity: 400)
+        // Ten 40-byte lines fit; the rest are counted and reported.
+        #expect(lines.count == 11)
+        #expect(lines.last == "log output fell behind: 90 lines dropped")
+    }
+}
