@@ -116,6 +116,34 @@ struct FailoverTests {
         }
     }
 
+    @Test func healthSurvivesAReloadForUnchangedBackends() async throws {
+        let a = ControllableBackend(name: "a")
+        try await a.start()
+        @Sendable func table(_ backends: String) -> String {
+            "version: 1\nhealth: { interval: 10s, fast_interval: 3s, rise: 1 }\nbackends:\n\(backends)\nroutes: []\n"
+        }
+        let original = "  a: { url: \"ws://127.0.0.1:\(a.port)/calls\" }"
+        try await LiveSwitchboard.with(routes: table(original)) { (live) async throws -> Void in
+            func states() async throws -> [String: String] {
+                let backends = try await live.admin(.get, "/status").json["backends"] as? [[String: Any]] ?? []
+                return Dictionary(uniqueKeysWithValues: backends.map { ($0["name"] as! String, $0["state"] as! String) })
+            }
+            #expect(try await LiveOperationsTests.eventually { try await states()["a"] == "healthy" })
+            // Same backend plus a new one: a stays healthy at once (its next probe is seconds away), b starts unknown.
+            let added = original + "\n  b: { url: \"ws://127.0.0.1:\(a.port)/other\" }"
+            try table(added).write(toFile: live.routesPath, atomically: true, encoding: .utf8)
+            #expect(try await live.admin(.post, "/admin/reload").status == .ok)
+            #expect(try await states() == ["a": "healthy", "b": "unknown"])
+            // A changed URL is a new backend as far as health goes; a removed one is gone.
+            try table("  a: { url: \"ws://127.0.0.1:\(a.port)/moved\" }").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
+            #expect(try await live.admin(.post, "/admin/reload").status == .ok)
+            #expect(try await states() == ["a": "unknown"])
+            let metrics = try await live.admin(.get, "/metrics").text
+            #expect(!metrics.contains(#"switchboard_backend_up{backend="b"}"#))
+        }
+        await a.stop()
+    }
+
     @Test func readyOnlyAfterTheFirstProbeRound() async throws {
         // A backend that accepts connections and never answers keeps the first round open until the timeout.
         let listener = try SilentListener()
