@@ -32,8 +32,7 @@ struct AdminController: Sendable {
             )
         }
         protected.get("/status") { _, _ in
-            let status = StatusDocument(state: state, statuses: checker.statuses(), decisions: decisions.last)
-            return JSONResponse.body(.ok, status.json())
+            JSONResponse.body(.ok, StatusDocument.json(state: state, statuses: checker.statuses(), decisions: decisions.last))
         }
         protected.post("/admin/reload") { _, _ in
             switch await reloader.reload(reason: "admin") {

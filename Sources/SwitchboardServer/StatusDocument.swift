@@ -1,125 +1,53 @@
 import Foundation
 import SwitchboardCore
 
-/// The `/status` JSON (SPEC §6 shape).
-struct StatusDocument: Encodable {
-    struct Table: Encodable {
-        var version: String
-        var loadedAt: Date
-        var lastReloadError: String?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(version, forKey: .version)
-            try container.encode(loadedAt, forKey: .loadedAt)
-            try container.encode(lastReloadError, forKey: .lastReloadError)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case version
-            case loadedAt = "loaded_at"
-            case lastReloadError = "last_reload_error"
-        }
-    }
-
-    struct Probe: Encodable {
-        var ok: Bool
-        var reason: String?
-        var latencyMs: Double
-        var at: Date
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(ok, forKey: .ok)
-            try container.encode(reason, forKey: .reason)
-            try container.encode(latencyMs, forKey: .latencyMs)
-            try container.encode(at, forKey: .at)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case ok, reason, at
-            case latencyMs = "latency_ms"
-        }
-    }
-
-    struct Backend: Encodable {
-        var name: String
-        var url: String
-        var state: String
-        var lastProbe: Probe?
-        var consecutiveSuccesses: Int
-        var consecutiveFailures: Int
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(name, forKey: .name)
-            try container.encode(url, forKey: .url)
-            try container.encode(state, forKey: .state)
-            try container.encode(lastProbe, forKey: .lastProbe)
-            try container.encode(consecutiveSuccesses, forKey: .consecutiveSuccesses)
-            try container.encode(consecutiveFailures, forKey: .consecutiveFailures)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case name, url, state
-            case lastProbe = "last_probe"
-            case consecutiveSuccesses = "consecutive_successes"
-            case consecutiveFailures = "consecutive_failures"
-        }
-    }
-
-    struct Decision: Encodable {
-        var record: DecisionRecord
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(record.at, forKey: .at)
-            try container.encode(record.requestID, forKey: .requestID)
-            try container.encode(record.callID, forKey: .callID)
-            try container.encode(record.caller, forKey: .caller)
-            try container.encode(record.number, forKey: .number)
-            try container.encode(record.route, forKey: .route)
-            try container.encode(record.backend, forKey: .backend)
-            try container.encode(record.outcome, forKey: .outcome)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case at, caller, number, route, backend, outcome
-            case requestID = "request_id"
-            case callID = "call_id"
-        }
-    }
-
-    var table: Table
-    var backends: [Backend]
-    var decisions: [Decision]
-
-    init(state: RoutingState, statuses: [BackendStatus], decisions: [DecisionRecord]) {
+/// The `/status` JSON (SPEC §6 shape); absent values are `null`, never missing keys.
+enum StatusDocument {
+    static func json(state: RoutingState, statuses: [BackendStatus], decisions: [DecisionRecord]) -> String {
         let snapshot = state.snapshot
-        table = Table(version: snapshot.table.version, loadedAt: snapshot.loadedAt, lastReloadError: state.lastReloadError)
         let byName = Dictionary(statuses.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
-        backends = snapshot.table.backends.map { backend in
-            let status = byName[backend.name]
-            return Backend(
-                name: backend.name, url: backend.url.source, state: (status?.state ?? .unknown).rawValue,
-                lastProbe: status?.lastProbe.map { probe in
-                    Probe(
-                        ok: probe.ok, reason: probe.failure?.rawValue,
-                        latencyMs: Double(DecisionLog.microseconds(probe.latency)) / 1000, at: probe.at
-                    )
-                },
-                consecutiveSuccesses: status?.consecutiveSuccesses ?? 0,
-                consecutiveFailures: status?.consecutiveFailures ?? 0
-            )
-        }
-        self.decisions = decisions.map(Decision.init)
+        let document: [String: Any] = [
+            "table": [
+                "version": snapshot.table.version,
+                "loaded_at": timestamp(snapshot.loadedAt),
+                "last_reload_error": nullable(state.lastReloadError),
+            ],
+            "backends": snapshot.table.backends.map { backend in
+                let status = byName[backend.name]
+                return [
+                    "name": backend.name,
+                    "url": backend.url.source,
+                    "state": (status?.state ?? .unknown).rawValue,
+                    "last_probe": nullable(status?.lastProbe.map { probe in
+                        [
+                            "ok": probe.ok,
+                            "reason": nullable(probe.failure?.rawValue),
+                            "latency_ms": Double(DecisionLog.microseconds(probe.latency)) / 1000,
+                            "at": timestamp(probe.at),
+                        ] as [String: Any]
+                    }),
+                    "consecutive_successes": status?.consecutiveSuccesses ?? 0,
+                    "consecutive_failures": status?.consecutiveFailures ?? 0,
+                ] as [String: Any]
+            },
+            "decisions": decisions.map { record in
+                [
+                    "at": timestamp(record.at),
+                    "request_id": record.requestID,
+                    "call_id": nullable(record.callID),
+                    "caller": record.caller,
+                    "number": record.number,
+                    "route": nullable(record.route),
+                    "backend": nullable(record.backend),
+                    "outcome": record.outcome,
+                ] as [String: Any]
+            },
+        ]
+        let data = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? #"{"error":"status could not be encoded"}"#
     }
 
-    func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(self)) ?? Data(#"{"error":"status could not be encoded"}"#.utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
+    private static func nullable(_ value: Any?) -> Any { value ?? NSNull() }
+
+    private static func timestamp(_ date: Date) -> String { date.formatted(.iso8601) }
 }
