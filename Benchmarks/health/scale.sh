@@ -29,7 +29,7 @@ if [[ "$which" == all || "$which" == haproxy ]]; then
     config=/tmp/bench-haproxy.cfg
     {
         echo "global"
-        echo "    maxconn 20000"
+        echo "    maxconn 4000"
         echo "defaults"
         echo "    mode http"
         echo "    timeout connect 1s"
@@ -44,7 +44,7 @@ if [[ "$which" == all || "$which" == haproxy ]]; then
         echo "    default-server check inter 1s fall 3 rise 2"
         for ((port = base; port < base + count; port++)); do echo "    server s$port 127.0.0.1:$port"; done
     } > "$config"
-    haproxy -f "$config" -q &
+    haproxy -f "$config" 2>/tmp/bench-haproxy.err &
     haproxy_pid=$!
     requests() { tail -n 1 /tmp/bench-farm.log | sed -E 's/.*requests=([0-9]+).*/\1/'; }
     cpu_ticks() { awk '{print $14 + $15}' "/proc/$haproxy_pid/stat"; }

@@ -30,11 +30,15 @@ let targets = (base..<(base + count)).map { port in
 
 let probes = Atomic<Int>(0)
 let failures = Atomic<Int>(0)
+let reasons = Mutex<[ProbeFailureReason: Int]>([:])
 var logger = Logger(label: "bench-scale")
 logger.logLevel = .error
 let checker = HealthChecker(targets: targets, logger: logger, onProbe: { _, result in
     probes.add(1, ordering: .relaxed)
-    if !result.ok { failures.add(1, ordering: .relaxed) }
+    if let reason = result.failure {
+        failures.add(1, ordering: .relaxed)
+        reasons.withLock { $0[reason, default: 0] += 1 }
+    }
 })
 let runner = Task { try await checker.run() }
 
@@ -84,5 +88,6 @@ if let steady {
     if let low = rssSeen.min(), let high = rssSeen.max() {
         print(String(format: "RSS over the steady window: min %.1f MiB, max %.1f MiB, last %.1f MiB", low, high, rssSeen.last ?? 0))
     }
-    print("failed probes: \(failures.load(ordering: .relaxed))")
+    let byReason = reasons.withLock { $0 }.map { "\($0.key.rawValue)=\($0.value)" }.sorted().joined(separator: " ")
+    print("failed probes: \(failures.load(ordering: .relaxed)) \(byReason)")
 }
