@@ -66,7 +66,7 @@ struct WebhookController: Sendable {
         let digest = DeliveryCache.digest(body)
         switch cache.lookup(requestID: requestID, digest: digest) {
         case .hit(let decision):
-            return answer(decision, retry: true, requestID: requestID, call: nil, started: started)
+            return answer(decision, requestID: requestID, call: nil, started: started)
         case .conflict:
             return refuse(.conflict, "conflict", "request ID already used with a different body", request, started)
         case .miss:
@@ -82,16 +82,18 @@ struct WebhookController: Sendable {
         let decision = snapshot.table.decide(call, health: snapshot.health)
         switch cache.store(requestID: requestID, digest: digest, decision: decision) {
         case .miss:
-            return answer(decision, retry: false, requestID: requestID, call: call, started: started)
+            return answer(decision, requestID: requestID, call: call, started: started)
         case .hit(let first):
-            return answer(first, retry: true, requestID: requestID, call: nil, started: started)
+            return answer(first, requestID: requestID, call: nil, started: started)
         case .conflict:
             return refuse(.conflict, "conflict", "request ID already used with a different body", request, started)
         }
     }
 
+    /// Answers with `decision`: a fresh one (with the `call` it was made for) is counted and logged as a decision,
+    /// a retry's (`call` nil) only as a webhook.
     private func answer(
-        _ decision: RouteDecision, retry: Bool, requestID: String, call: IncomingCall?, started: ContinuousClock.Instant
+        _ decision: RouteDecision, requestID: String, call: IncomingCall?, started: ContinuousClock.Instant
     ) -> Response {
         let response = JSONResponse.body(.ok, decision.answer.json)
         let duration = ContinuousClock.now - started
@@ -99,8 +101,8 @@ struct WebhookController: Sendable {
         if let call {
             metrics.decision(route: decision.route, backend: decision.backend)
             decisions.record(requestID: requestID, call: call, decision: decision, duration: duration)
-        } else if retry {
-            logger.info("retried delivery answered as before", metadata: ["request_id": "\(requestID)"])
+        } else {
+            logger.info("retried delivery answered as before", metadata: ["request_id": .string(requestID)])
         }
         return response
     }

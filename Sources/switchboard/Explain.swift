@@ -59,13 +59,13 @@ struct Explain: ParsableCommand {
             eligible[index] = false
         }
         let explanation = table.explain(call, health: HealthView(eligible: eligible), at: instant)
-        print(json ? ExplainReport.json(explanation, call: call) : ExplainReport.text(explanation, table: table, call: call, down: down))
+        print(json ? ExplainReport.json(explanation, call: call) : ExplainReport.text(explanation, call: call, down: down))
     }
 }
 
 /// Renders an `Explanation` for a person or for a script.
 enum ExplainReport {
-    static func text(_ explanation: Explanation, table: RoutingTable, call: IncomingCall, down: [String]) -> String {
+    static func text(_ explanation: Explanation, call: IncomingCall, down: [String]) -> String {
         var lines = ["call: caller \(call.caller ?? "(none)") → number \(call.number ?? "(none)")"]
         if !down.isEmpty { lines.append("down: \(down.joined(separator: ", "))") }
         lines.append("")

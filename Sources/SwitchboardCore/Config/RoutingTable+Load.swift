@@ -207,12 +207,13 @@ struct TableCompiler {
         var strategy = Strategy.priority
         var fallback: Target?
         var panic = false
-        var sawMembers = false
+        var listed: Int?
         for field in fields {
             switch field.key {
             case "members":
-                sawMembers = true
-                for member in reader.sequence(field.value, "members") ?? [] {
+                let items = reader.sequence(field.value, "members") ?? []
+                listed = items.count
+                for member in items {
                     guard let name = reader.nonEmptyString(member, "member") else { continue }
                     guard let index = backendIndex[name] else {
                         let why = poolIndex[name] != nil ? "is a pool (members must be backends)" : "is not a backend"
@@ -230,8 +231,11 @@ struct TableCompiler {
             default: panic = reader.bool(field.value, "panic") ?? false
             }
         }
-        if !sawMembers { reader.diagnostics.error("pool '\(entry.key)' needs 'members:'", at: entry.keyNode) }
-        else if members.isEmpty && !reader.diagnostics.hasErrors { reader.diagnostics.error("pool '\(entry.key)' has no members", at: entry.keyNode) }
+        switch listed {
+        case nil: reader.diagnostics.error("pool '\(entry.key)' needs 'members:'", at: entry.keyNode)
+        case 0: reader.diagnostics.error("pool '\(entry.key)' has no members", at: entry.keyNode)
+        default: break
+        }
         let selector = PoolSelector(
             strategy: strategy, members: members, names: members.map { backends[$0] }, weights: members.map { weights[$0] }
         )
