@@ -79,6 +79,8 @@ struct WebhookVerifierTests {
         noSignature.signature = nil
         var otherID = Delivery.signed("request ID changed")
         otherID.requestID = "req-124"
+        var longID = Delivery.signed("request ID of 257 bytes")
+        longID.requestID = String(repeating: "r", count: 257)
         var short = Delivery.signed("signature truncated")
         short.signature = String(short.signature!.dropLast(2))
         return [
@@ -86,6 +88,7 @@ struct WebhookVerifierTests {
             (noID, .missingHeader("X-Inkbox-Request-ID")),
             (noTimestamp, .missingHeader("X-Inkbox-Timestamp")),
             (noSignature, .missingHeader("X-Inkbox-Signature")),
+            (longID, .malformedRequestID),
             (noPrefix, .malformedSignature),
             (uppercase, .malformedSignature),
             (short, .malformedSignature),

@@ -3,6 +3,8 @@
 /// Messages say what was wrong with the request without revealing anything about the keys.
 public enum SignatureError: Error, Sendable, Hashable, CustomStringConvertible {
     case missingHeader(String)
+    /// The request ID is longer than `WebhookVerifier.maxRequestIDLength` bytes.
+    case malformedRequestID
     /// The signature is not `sha256=` followed by 64 lowercase hex digits.
     case malformedSignature
     /// The timestamp is not Unix seconds in digits.
@@ -15,6 +17,7 @@ public enum SignatureError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missingHeader(let name): "missing \(name) header"
+        case .malformedRequestID: "X-Inkbox-Request-ID longer than \(WebhookVerifier.maxRequestIDLength) bytes"
         case .malformedSignature: "malformed X-Inkbox-Signature (expected sha256= and 64 lowercase hex digits)"
         case .malformedTimestamp: "malformed X-Inkbox-Timestamp (expected Unix seconds)"
         case .staleTimestamp(let skew):

@@ -9,6 +9,9 @@ public struct WebhookVerifier: Sendable {
     /// Maximum distance between the delivery's timestamp and now, in seconds, either direction.
     public static let tolerance: Int64 = 300
 
+    /// Longest accepted request ID (Inkbox sends UUIDs); bounds what the retry cache holds per entry.
+    public static let maxRequestIDLength = 256
+
     public static let requestIDHeader = "X-Inkbox-Request-ID"
     public static let timestampHeader = "X-Inkbox-Timestamp"
     public static let signatureHeader = "X-Inkbox-Signature"
@@ -34,6 +37,7 @@ public struct WebhookVerifier: Sendable {
         requestID: String?, timestamp: String?, signature: String?, body: UnsafeRawBufferPointer, now: Date = Date()
     ) throws(SignatureError) {
         guard let requestID, !requestID.isEmpty else { throw .missingHeader(Self.requestIDHeader) }
+        guard requestID.utf8.count <= Self.maxRequestIDLength else { throw .malformedRequestID }
         guard let timestamp, !timestamp.isEmpty else { throw .missingHeader(Self.timestampHeader) }
         guard let signature, !signature.isEmpty else { throw .missingHeader(Self.signatureHeader) }
         guard let provided = Self.decodeSignature(signature) else { throw .malformedSignature }
