@@ -175,6 +175,34 @@ struct RoutesFileValidationTests {
         #expect(table.routes.count >= 5)
     }
 
+    /// Random single-byte damage to a real table never crashes the loader: it loads, or every problem is located.
+    @Test func damagedTablesFailCleanly() throws {
+        let original = Array(try String(contentsOfFile: Self.repositoryFile("routes.yaml"), encoding: .utf8).utf8)
+        let alphabet = Array(":{}[]-,#*?&!|>'\" \n\tabz09$%".utf8)
+        var generator = SystemRandomNumberGenerator()
+        var failures = 0
+        for _ in 0..<500 {
+            var bytes = original
+            let position = Int.random(in: 0..<bytes.count, using: &generator)
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: bytes[position] = alphabet.randomElement(using: &generator)!
+            case 1: bytes.remove(at: position)
+            default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
+            }
+            do {
+                _ = try RoutingTable(yaml: String(decoding: bytes, as: UTF8.self), file: "routes.yaml")
+            } catch {
+                failures += 1
+                #expect(!error.errors.isEmpty)
+                for diagnostic in error.diagnostics {
+                    #expect(diagnostic.location.line >= 1 && diagnostic.location.line <= bytes.count + 1)
+                    #expect(diagnostic.location.column >= 1)
+                }
+            }
+        }
+        #expect(failures > 50)
+    }
+
     static func repositoryFile(_ name: String) -> String {
         // Tests/SwitchboardCoreTests/<this file> → repository root.
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
