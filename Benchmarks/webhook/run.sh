@@ -3,7 +3,8 @@
 # machine, with the same wrk load and the same pre-signed requests, alternating A/B for ROUNDS rounds.
 # Reports requests/s, p50/p99 latency and server CPU time per request (from /proc/PID/stat), and the ratios.
 #
-#   Benchmarks/webhook/run.sh            (ROUNDS=3 DURATION=15 CONNECTIONS=64 THREADS=2 to change)
+#   Benchmarks/webhook/run.sh            (ROUNDS=3 DURATION=15 CONNECTIONS=64 THREADS=2 to change;
+#                                          SERVE_ARGS="--log-level notice" runs Switchboard without decision lines)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -39,7 +40,7 @@ start_server() {
     case $1 in
         bare) "$bare" "$port" >/dev/null 2>&1 & ;;
         switchboard) "$switchboard" serve --routes "$root/routes.yaml" --listen "127.0.0.1:$port" \
-            --admin-listen "127.0.0.1:$admin" >/dev/null 2>&1 & ;;
+            --admin-listen "127.0.0.1:$admin" ${SERVE_ARGS:-} >/dev/null 2>&1 & ;;
     esac
     server=$!
     for _ in $(seq 1 100); do
