@@ -30,15 +30,26 @@ final class ChildProcess: Sendable {
         process.standardOutput = out
         process.standardError = err
         self.process = process
-        out.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            output.data.withLock { $0.append(data) }
-        }
-        err.fileHandleForReading.readabilityHandler = { [errors] handle in
-            let data = handle.availableData
-            errors.data.withLock { $0.append(data) }
-        }
+        // Plain reader threads, not `readabilityHandler`: its dispatch read sources have crashed test runs here.
+        Self.drain(out.fileHandleForReading, into: output)
+        Self.drain(err.fileHandleForReading, into: errors)
         try process.run()
+    }
+
+    /// Reads `handle` on a thread of its own until end of file.
+    private static func drain(_ handle: FileHandle, into captured: Captured) {
+        let descriptor = handle.fileDescriptor
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 16_384)
+            while true {
+                let count = read(descriptor, &buffer, buffer.count)
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                captured.data.withLock { $0.append(contentsOf: buffer[0..<count]) }
+            }
+            _ = handle  // keeps the descriptor open while reading
+        }
+        thread.start()
     }
 
     var stdout: String { output.data.withLock { String(decoding: $0, as: UTF8.self) } }
