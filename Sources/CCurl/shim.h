@@ -44,6 +44,13 @@ static inline CURLMcode ccurl_multi_setopt_long(CURLM *multi, CURLMoption option
     return curl_multi_setopt(multi, option, value);
 }
 
+// MARK: curl_share_setopt
+
+/// For CURLSHOPT_SHARE / CURLSHOPT_UNSHARE with a curl_lock_data value.
+static inline CURLSHcode ccurl_share_setopt_lock_data(CURLSH *share, CURLSHoption option, curl_lock_data value) {
+    return curl_share_setopt(share, option, value);
+}
+
 // MARK: CURLMsg
 
 /// The CURLcode of a CURLMSG_DONE message (the `data` union is awkward to read from Swift).

@@ -128,14 +128,14 @@ public final class HealthChecker: Service, Sendable {
 
     /// The engine's scheduler: due records become probe jobs whose results come back to `complete`.
     private func dueWork(at now: ContinuousClock.Instant) -> ScheduledWork {
-        let (due, next) = state.withLock { $0.takeDue(now: now + Self.batchWindow) }
+        let (due, next, retired) = state.withLock { $0.takeDue(now: now + Self.batchWindow) }
         let jobs = due.map { record in
             let id = record.id
-            return ProbeJob(check: record.target.check) { [weak self] result in
+            return ProbeJob(key: id, check: record.target.check) { [weak self] result in
                 self?.complete(id: id, started: now, result: result)
             }
         }
-        return ScheduledWork(jobs: jobs, next: next)
+        return ScheduledWork(jobs: jobs, next: next, retired: retired)
     }
 
     private func complete(id: UInt64, started: ContinuousClock.Instant, result: ProbeResult?) {

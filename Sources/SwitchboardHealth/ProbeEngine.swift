@@ -15,7 +15,7 @@ import Synchronization
 /// The engine runs once: `run()` again on a stopped engine returns at once.
 final class ProbeEngine: @unchecked Sendable {
     // @unchecked Sendable: everything shared between threads sits in `mailbox` (a Mutex); `transfers`
-    // and `idleHandles` are touched only by the engine thread between its start and its exit.
+    // and `probes` are touched only by the engine thread between its start and its exit.
     private struct Mailbox {
         var jobs: [ProbeJob] = []
         var stopping = false
@@ -27,9 +27,12 @@ final class ProbeEngine: @unchecked Sendable {
     private let mailbox: Mutex<Mailbox>
     private let scheduler: (@Sendable (ContinuousClock.Instant) -> ScheduledWork)?
     private let logger: Logger
+    /// Probes whose handle is in the multi handle, by easy handle.
     private var transfers: [UnsafeMutableRawPointer: Probe] = [:]
-    private var idleHandles: [CurlEasyHandle] = []
-    private static let maxIdleHandles = 64
+    /// One configured handle per job key (per target), reused for every probe of it.
+    private var probes: [UInt64: Probe] = [:]
+    /// Easy handles made so far (each one configured once); for tests.
+    let handlesMade = Atomic<Int>(0)
     private static let maxWaitMilliseconds: Int32 = 1000
 
     /// - Parameters:
@@ -127,6 +130,7 @@ final class ProbeEngine: @unchecked Sendable {
             let now = ContinuousClock.now
             for job in jobs { start(job, in: multi, at: now) }
             let work = scheduler?(now) ?? .idle
+            for key in work.retired { probes[key] = nil }  // a probe still running is kept by `transfers`
             for job in work.jobs { start(job, in: multi, at: now) }
 
             var running: Int32 = 0
@@ -143,23 +147,30 @@ final class ProbeEngine: @unchecked Sendable {
             job.completion(.success(latency: .zero))
             return
         }
-        guard let handle = idleHandles.popLast() ?? CurlEasyHandle() else {
-            job.completion(.failure(.protocol, "libcurl could not create a handle", latency: .zero))
-            return
+        let probe: Probe
+        if let key = job.key, let kept = probes[key], !kept.isRunning, kept.check == job.check {
+            probe = kept
+        } else {
+            switch Probe.make(for: job.check) {
+            case .success(let made):
+                handlesMade.add(1, ordering: .relaxed)
+                probe = made
+                // Keep it for the next probe of the key, unless the kept one is busy (one-off then).
+                if let key = job.key, !(probes[key]?.isRunning ?? false) { probes[key] = made }
+            case .failure(let failure):
+                job.completion(failure.result)
+                return
+            }
         }
-        let probe = Probe(job: job, handle: handle, started: now)
-        if let failure = probe.configure() {
-            recycle(handle)
-            job.completion(failure)
-            return
-        }
-        let added = curl_multi_add_handle(multi, handle.raw)
+        probe.begin(at: now, completion: job.completion)
+        let added = curl_multi_add_handle(multi, probe.handle.raw)
         guard added == CURLM_OK else {
-            recycle(handle)
+            _ = probe.end()
+            if let key = job.key, probes[key] === probe { probes[key] = nil }  // do not trust it again
             job.completion(.failure(.protocol, "curl_multi_add_handle failed (\(added.rawValue))", latency: .zero))
             return
         }
-        transfers[handle.raw] = probe
+        transfers[probe.handle.raw] = probe
     }
 
     /// Completes every transfer libcurl reports done; returns how many.
@@ -172,17 +183,10 @@ final class ProbeEngine: @unchecked Sendable {
             guard let probe = transfers.removeValue(forKey: easy) else { continue }
             let result = probe.finish(code, at: .now)
             _ = curl_multi_remove_handle(multi, easy)
-            recycle(probe.handle)
-            probe.job.completion(result)
+            probe.end()?(result)
             finished += 1
         }
         return finished
-    }
-
-    private func recycle(_ handle: CurlEasyHandle) {
-        guard idleHandles.count < Self.maxIdleHandles else { return }
-        handle.reset()
-        idleHandles.append(handle)
     }
 
     private func waitMilliseconds(until next: ContinuousClock.Instant?) -> Int32 {
@@ -198,10 +202,10 @@ final class ProbeEngine: @unchecked Sendable {
     private func shutDown(_ multi: UnsafeMutableRawPointer) {
         for (easy, probe) in transfers {
             _ = curl_multi_remove_handle(multi, easy)
-            probe.job.completion(nil)
+            probe.end()?(nil)
         }
         transfers.removeAll()
-        idleHandles.removeAll()
+        probes.removeAll()  // every handle (and its share, closing kept connections) goes before the multi
         let leftover = mailbox.withLock { box -> [ProbeJob] in
             box.stopping = true
             box.multi = nil  // no wakeup may touch the multi handle after this
