@@ -90,22 +90,25 @@ struct CheckerState {
         queue.removeAll()
     }
 
-    /// Takes every probe due at `now` (marking it in flight), reports the next deadline and hands over the
-    /// ids of records dropped since the last call.
+    /// Takes every probe due at `now` (marking it in flight) into `work.jobs` (built by `job` from the
+    /// record's id and check), sets the next deadline and hands over the ids of records dropped since the
+    /// last call. Appends to the caller's buffers, so a steady turn allocates no arrays.
     mutating func takeDue(
-        now: ContinuousClock.Instant
-    ) -> (due: [BackendRecord], next: ContinuousClock.Instant?, retired: [UInt64]) {
-        var dropped: [UInt64] = []
-        if !retired.isEmpty { swap(&dropped, &retired) }
-        var due: [BackendRecord] = []
+        now: ContinuousClock.Instant,
+        into work: inout ScheduledWork,
+        job: (UInt64, HealthCheck) -> ProbeJob
+    ) {
+        if !retired.isEmpty {
+            work.retired.append(contentsOf: retired)
+            retired.removeAll(keepingCapacity: true)
+        }
         while let first = queue.first, first.due <= now {
             _ = queue.popFirst()
-            guard var record = records[first.id], record.stamp == first.stamp, !record.inFlight else { continue }
-            record.inFlight = true
-            records[first.id] = record
-            due.append(record)
+            guard let record = records[first.id], record.stamp == first.stamp, !record.inFlight else { continue }
+            records[first.id]?.inFlight = true
+            work.jobs.append(job(first.id, record.target.check))
         }
-        return (due, queue.first?.due, dropped)
+        work.next = queue.first?.due
     }
 
     /// Applies a finished probe of record `id` that started at `started`; nil `result` means abandoned.

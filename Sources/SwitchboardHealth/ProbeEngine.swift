@@ -25,7 +25,7 @@ final class ProbeEngine: @unchecked Sendable {
     }
 
     private let mailbox: Mutex<Mailbox>
-    private let scheduler: (@Sendable (ContinuousClock.Instant) -> ScheduledWork)?
+    private let scheduler: (@Sendable (ContinuousClock.Instant, inout ScheduledWork) -> Void)?
     private let logger: Logger
     /// Probes whose handle is in the multi handle, by easy handle.
     private var transfers: [UnsafeMutableRawPointer: Probe] = [:]
@@ -39,11 +39,12 @@ final class ProbeEngine: @unchecked Sendable {
     ///   - maxConnections: size of libcurl's connection cache (`CURLMOPT_MAXCONNECTS`): the number of
     ///     targets, so every HTTP check keeps its connection between probes.
     ///   - logger: where engine failures go.
-    ///   - scheduler: asked on every turn for the probes due now and when the next falls due.
+    ///   - scheduler: asked on every turn for the probes due now and when the next falls due; it fills in
+    ///     the engine's `ScheduledWork`, which is emptied (keeping its capacity) before every turn.
     init(
         maxConnections: Int,
         logger: Logger,
-        scheduler: (@Sendable (ContinuousClock.Instant) -> ScheduledWork)? = nil
+        scheduler: (@Sendable (ContinuousClock.Instant, inout ScheduledWork) -> Void)? = nil
     ) {
         self.mailbox = Mutex(Mailbox(maxConnections: max(1, maxConnections)))
         self.scheduler = scheduler
@@ -114,10 +115,13 @@ final class ProbeEngine: @unchecked Sendable {
             return box.stopping
         }
         var stopping = alreadyStopping
+        var work = ScheduledWork.idle
+        work.jobs.reserveCapacity(64)
         while !stopping {
             let (jobs, stop, maxConnections) = mailbox.withLock { box in
-                defer { box.jobs.removeAll(keepingCapacity: true) }
-                return (box.jobs, box.stopping, box.maxConnections)
+                var taken: [ProbeJob] = []
+                if !box.jobs.isEmpty { swap(&taken, &box.jobs) }
+                return (taken, box.stopping, box.maxConnections)
             }
             if stop {
                 for job in jobs { job.completion(nil) }
@@ -129,7 +133,10 @@ final class ProbeEngine: @unchecked Sendable {
             }
             let now = ContinuousClock.now
             for job in jobs { start(job, in: multi, at: now) }
-            let work = scheduler?(now) ?? .idle
+            work.jobs.removeAll(keepingCapacity: true)
+            work.retired.removeAll(keepingCapacity: true)
+            work.next = nil
+            scheduler?(now, &work)
             for key in work.retired { probes[key] = nil }  // a probe still running is kept by `transfers`
             for job in work.jobs { start(job, in: multi, at: now) }
 
