@@ -6,20 +6,22 @@ import Synchronization
 
 /// Runs probes through one curl multi handle, driven by one dedicated thread.
 ///
-/// Blocking in `curl_multi_poll` on Swift's cooperative pool starves other tasks, so the engine owns an
-/// OS thread for the lifetime of `run()`. Other threads hand it work through a locked mailbox and
-/// `curl_multi_wakeup`. Each turn of the loop takes submitted jobs and due jobs from the scheduler,
-/// starts them, lets libcurl progress, completes finished probes and sleeps in `curl_multi_poll` until the
-/// next due probe, a socket event, a libcurl timer or a wakeup.
+/// Blocking in `poll` on Swift's cooperative pool starves other tasks, so the engine owns an OS thread for
+/// the lifetime of `run()`. Other threads hand it work through a locked mailbox and an eventfd wakeup.
+/// Each turn of the loop takes submitted jobs and due jobs from the scheduler, starts them (re-adding the
+/// target's configured handle), completes finished probes and sleeps in ``SocketDriver/wait(until:maxMilliseconds:)``
+/// until the next due probe, a socket event, a libcurl timer or a wakeup; libcurl is driven with
+/// `curl_multi_socket_action`.
 ///
 /// The engine runs once: `run()` again on a stopped engine returns at once.
 final class ProbeEngine: @unchecked Sendable {
     // @unchecked Sendable: everything shared between threads sits in `mailbox` (a Mutex); `transfers`
     // and `probes` are touched only by the engine thread between its start and its exit.
-    private struct Mailbox {
+    fileprivate struct Mailbox {
         var jobs: [ProbeJob] = []
         var stopping = false
-        var multi: MultiHandle?
+        /// The engine thread's wakeup eventfd while it runs (see `SocketDriver.wakeup`).
+        var wakeupFD: Int32?
         var maxConnections: Int
         var onExit: CheckedContinuation<Void, any Error>?
     }
@@ -72,7 +74,7 @@ final class ProbeEngine: @unchecked Sendable {
         let accepted = mailbox.withLock { box -> Bool in
             guard !box.stopping else { return false }
             box.jobs.append(job)
-            box.multi?.wakeup()
+            box.wakeUpEngine()
             return true
         }
         if !accepted { job.completion(nil) }
@@ -81,7 +83,7 @@ final class ProbeEngine: @unchecked Sendable {
     /// Makes the engine thread look at its mailbox and scheduler now (after targets changed).
     func wakeup() {
         mailbox.withLock { box in
-            box.multi?.wakeup()
+            box.wakeUpEngine()
         }
     }
 
@@ -89,7 +91,7 @@ final class ProbeEngine: @unchecked Sendable {
     func setMaxConnections(_ count: Int) {
         mailbox.withLock { box in
             box.maxConnections = max(1, count)
-            box.multi?.wakeup()
+            box.wakeUpEngine()
         }
     }
 
@@ -97,7 +99,7 @@ final class ProbeEngine: @unchecked Sendable {
     func requestStop() {
         mailbox.withLock { box in
             box.stopping = true
-            box.multi?.wakeup()
+            box.wakeUpEngine()
         }
     }
 
@@ -109,9 +111,15 @@ final class ProbeEngine: @unchecked Sendable {
             exit(failing: ProbeEngineError(message: "curl_multi_init failed"))
             return
         }
+        guard let driver = SocketDriver(multi: multi) else {
+            _ = curl_multi_cleanup(multi)
+            logger.error("no eventfd for the probe thread; health probes cannot run")
+            exit(failing: ProbeEngineError(message: "eventfd failed"))
+            return
+        }
         var appliedMaxConnections = 0
         let alreadyStopping = mailbox.withLock { box -> Bool in
-            box.multi = MultiHandle(raw: multi)
+            box.wakeupFD = driver.wakeupFD
             return box.stopping
         }
         var stopping = alreadyStopping
@@ -140,13 +148,13 @@ final class ProbeEngine: @unchecked Sendable {
             for key in work.retired { probes[key] = nil }  // a probe still running is kept by `transfers`
             for job in work.jobs { start(job, in: multi, at: now) }
 
-            var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
+            driver.runTimers()  // starts the transfers just added
             if completeFinished(in: multi) > 0 { continue }  // results may have made probes due: look again
-            _ = curl_multi_poll(multi, nil, 0, waitMilliseconds(until: work.next), nil)
+            driver.wait(until: work.next, maxMilliseconds: Self.maxWaitMilliseconds)
+            _ = completeFinished(in: multi)
             stopping = mailbox.withLock { $0.stopping }
         }
-        shutDown(multi)
+        shutDown(multi, driver)
     }
 
     private func start(_ job: ProbeJob, in multi: UnsafeMutableRawPointer, at now: ContinuousClock.Instant) {
@@ -196,17 +204,7 @@ final class ProbeEngine: @unchecked Sendable {
         return finished
     }
 
-    private func waitMilliseconds(until next: ContinuousClock.Instant?) -> Int32 {
-        guard let next else { return Self.maxWaitMilliseconds }
-        let delay = ContinuousClock.now.duration(to: next)
-        guard delay > .zero else { return 0 }
-        let (seconds, attoseconds) = delay.components
-        guard seconds < 1 else { return Self.maxWaitMilliseconds }
-        let rounded = (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000  // round up: never wake early
-        return Int32(min(Int64(Self.maxWaitMilliseconds), rounded))
-    }
-
-    private func shutDown(_ multi: UnsafeMutableRawPointer) {
+    private func shutDown(_ multi: UnsafeMutableRawPointer, _ driver: SocketDriver) {
         for (easy, probe) in transfers {
             _ = curl_multi_remove_handle(multi, easy)
             probe.end()?(nil)
@@ -215,11 +213,12 @@ final class ProbeEngine: @unchecked Sendable {
         probes.removeAll()  // every handle (and its share, closing kept connections) goes before the multi
         let leftover = mailbox.withLock { box -> [ProbeJob] in
             box.stopping = true
-            box.multi = nil  // no wakeup may touch the multi handle after this
+            box.wakeupFD = nil  // no wakeup may touch the eventfd after this
             defer { box.jobs.removeAll() }
             return box.jobs
         }
         for job in leftover { job.completion(nil) }
+        driver.close()
         _ = curl_multi_cleanup(multi)
         exit(failing: nil)
     }
@@ -238,13 +237,10 @@ final class ProbeEngine: @unchecked Sendable {
     }
 }
 
-/// The multi handle as other threads see it: they only ever call `curl_multi_wakeup`, which libcurl
-/// documents as callable from any thread, and only under the mailbox lock while the handle is alive.
-private struct MultiHandle: @unchecked Sendable {
-    let raw: UnsafeMutableRawPointer
-
-    func wakeup() {
-        _ = curl_multi_wakeup(raw)
+extension ProbeEngine.Mailbox {
+    /// Called under the mailbox lock, so the eventfd cannot be closed under the write.
+    fileprivate func wakeUpEngine() {
+        if let wakeupFD { SocketDriver.wakeup(wakeupFD) }
     }
 }
 
