@@ -56,9 +56,13 @@ final class SocketDriver {
     /// Runs libcurl's due timers (new transfers start this way: adding a handle sets a zero timer).
     func runTimers() {
         guard let deadline = timerDeadline, deadline <= .now else { return }
-        timerDeadline = nil  // libcurl sets the next one from inside the call
         var running: Int32 = 0
         _ = curl_multi_socket_action(multi, -1 /* CURL_SOCKET_TIMEOUT */, 0, &running)
+        // Ask for the next timer rather than rely on the callback: libcurl skips the callback when its
+        // earliest timer is still the one it last reported, and a timer lost here would stall transfers.
+        var milliseconds = -1
+        _ = curl_multi_timeout(multi, &milliseconds)
+        setTimer(milliseconds: milliseconds)
     }
 
     /// Sleeps until a watched socket is ready, libcurl's timer is due, `until` is reached or a wakeup
@@ -99,8 +103,14 @@ final class SocketDriver {
         }
     }
 
-    fileprivate func setTimer(milliseconds: Int) {
-        timerDeadline = milliseconds < 0 ? nil : .now + .milliseconds(milliseconds)
+    /// libcurl reports whole milliseconds rounded down (and 1 for "under a millisecond"), so a positive
+    /// value gets one more: the deadline is never before libcurl's own, and a turn never finds nothing due.
+    func setTimer(milliseconds: Int) {
+        switch milliseconds {
+        case ..<0: timerDeadline = nil
+        case 0: timerDeadline = .now
+        default: timerDeadline = .now + .milliseconds(milliseconds + 1)
+        }
     }
 
     /// Whole milliseconds from now to `deadline`, rounded up (never wake before it), capped at `max`.
