@@ -38,8 +38,9 @@ final class ProbeEngine: @unchecked Sendable {
     private static let maxWaitMilliseconds: Int32 = 1000
 
     /// - Parameters:
-    ///   - maxConnections: size of libcurl's connection cache (`CURLMOPT_MAXCONNECTS`): the number of
-    ///     targets, so every HTTP check keeps its connection between probes.
+    ///   - maxConnections: `CURLMOPT_MAXCONNECTS`, the number of targets. `http` and `tcp` handles keep their
+    ///     connection in a cache of their own; the multi handle's cache (WebSocket connections while they
+    ///     run, any handle that could not get a share) is sized so no connection is closed early after a burst.
     ///   - logger: where engine failures go.
     ///   - scheduler: asked on every turn for the probes due now and when the next falls due; it fills in
     ///     the engine's `ScheduledWork`, which is emptied (keeping its capacity) before every turn.
