@@ -2,6 +2,7 @@
 # CPU and memory of one process probing COUNT loopback backends every second, beside HAProxy 2.6 doing HTTP
 # checks (inter 1s) on the same backends.
 # Usage: Benchmarks/health/scale.sh [DURATION_S=120] [COUNT=1000] [BASE=20000] [which: all|http|websocket|haproxy]
+# BENCH_BIN=DIR uses bench-farm and bench-scale from DIR instead of building them.
 set -euo pipefail
 cd "$(dirname "$0")"
 duration="${1:-120}"
@@ -9,8 +10,12 @@ count="${2:-1000}"
 base="${3:-20000}"
 which="${4:-all}"
 ulimit -n "$(ulimit -Hn)"   # 1,000 backends need more than 1,024 descriptors
-swift build -c release >/dev/null
-bin="$(swift build -c release --show-bin-path)"
+if [[ -n "${BENCH_BIN:-}" ]]; then
+    bin="$BENCH_BIN"   # prebuilt tools, e.g. a copy from another commit for a before/after comparison
+else
+    swift build -c release >/dev/null
+    bin="$(swift build -c release --show-bin-path)"
+fi
 
 "$bin/bench-farm" "$base" "$count" > /tmp/bench-farm.log &
 farm=$!

@@ -15,6 +15,10 @@ struct CheckerState {
     private(set) var pendingFirstRound: Set<UInt64> = []
     /// Bumped on every state change and every update, so stale `onChange` deliveries can be dropped.
     private(set) var version: UInt64 = 0
+    /// Ids of records a reload dropped since the scheduler last looked: the engine frees their handles.
+    private var retired: [UInt64] = []
+    /// Jitter and first-probe spread (no system call per draw, unlike `SystemRandomNumberGenerator`).
+    private var random = FastRandom()
     var engine: ProbeEngine?
     var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     var nextWaiterID: UInt64 = 1
@@ -50,13 +54,16 @@ struct CheckerState {
             } else {
                 let id = makeRecord(target)
                 newOrder.append(id)
-                if running { schedule(id, at: now + target.check.timing.fastInterval * Double.random(in: 0..<1)) }
+                if running {
+                    schedule(id, at: now + target.check.timing.fastInterval * Double.random(in: 0..<1, using: &random))
+                }
             }
         }
         for ids in reusable.values {
             for id in ids {
                 records[id] = nil
                 pendingFirstRound.remove(id)
+                retired.append(id)
             }
         }
         order = newOrder
@@ -68,6 +75,7 @@ struct CheckerState {
     mutating func startRunning(now: ContinuousClock.Instant) {
         running = true
         queue.removeAll()
+        retired.removeAll()  // a new run starts a new engine, which holds no handles yet
         for (index, id) in order.enumerated() {
             guard var record = records[id] else { continue }
             record.inFlight = false
@@ -82,17 +90,25 @@ struct CheckerState {
         queue.removeAll()
     }
 
-    /// Takes every probe due at `now` (marking it in flight) and reports the next deadline.
-    mutating func takeDue(now: ContinuousClock.Instant) -> (due: [BackendRecord], next: ContinuousClock.Instant?) {
-        var due: [BackendRecord] = []
+    /// Takes every probe due at `now` (marking it in flight) into `work.jobs` (built by `job` from the
+    /// record's id and check), sets the next deadline and hands over the ids of records dropped since the
+    /// last call. Appends to the caller's buffers, so a steady turn allocates no arrays.
+    mutating func takeDue(
+        now: ContinuousClock.Instant,
+        into work: inout ScheduledWork,
+        job: (UInt64, HealthCheck) -> ProbeJob
+    ) {
+        if !retired.isEmpty {
+            work.retired.append(contentsOf: retired)
+            retired.removeAll(keepingCapacity: true)
+        }
         while let first = queue.first, first.due <= now {
             _ = queue.popFirst()
-            guard var record = records[first.id], record.stamp == first.stamp, !record.inFlight else { continue }
-            record.inFlight = true
-            records[first.id] = record
-            due.append(record)
+            guard let record = records[first.id], record.stamp == first.stamp, !record.inFlight else { continue }
+            records[first.id]?.inFlight = true
+            work.jobs.append(job(first.id, record.target.check))
         }
-        return (due, queue.first?.due)
+        work.next = queue.first?.due
     }
 
     /// Applies a finished probe of record `id` that started at `started`; nil `result` means abandoned.
@@ -111,7 +127,7 @@ struct CheckerState {
         let changed = record.apply(result)
         records[id] = record
         if changed { version += 1 }
-        if running { schedule(id, at: started + record.nextDelay(random: Double.random(in: 0..<1))) }
+        if running { schedule(id, at: started + record.nextDelay(random: Double.random(in: 0..<1, using: &random))) }
         return (records[id] ?? record, changed, takeWaitersIfFirstRoundDone(completing: id))
     }
 

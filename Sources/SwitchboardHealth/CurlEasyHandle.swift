@@ -3,45 +3,63 @@ import CCurl
 /// One libcurl easy handle, owned: `curl_easy_cleanup` runs in `deinit`.
 ///
 /// A handle is touched by one thread at a time (the probe engine's), and no raw pointer leaves
-/// SwitchboardHealth. Handles are reset and reused between probes, which keeps allocation off the
-/// per-probe path; live connections belong to the multi handle's cache, not to the easy handle.
+/// SwitchboardHealth. A handle is configured once for its check and then re-added to the multi handle for
+/// every probe of that check (see ``Probe``).
+///
+/// Every handle carries its own share object for libcurl's DNS cache and, when asked, its connection cache.
+/// libcurl 7.88 walks the *whole* DNS cache at the end of every transfer (`Curl_hostcache_prune`) and the
+/// whole connection cache when it removes a handle that kept a connection (`close_connect_only`); with one
+/// multi-wide cache holding an entry per backend, every probe cost O(backends). Per-handle caches hold one
+/// entry each, so both walks are O(1). The share is destroyed after the easy handle, which closes a cached
+/// connection with it.
 final class CurlEasyHandle {
     /// The `CURL *`, for `curl_multi_add_handle` and friends.
     let raw: UnsafeMutableRawPointer
+    /// The `CURLSH *` holding this handle's DNS cache (and connection cache when `ownConnectionCache`).
+    private let share: UnsafeMutableRawPointer?
     /// curl writes its detailed message for a failed transfer here (`CURLOPT_ERRORBUFFER`).
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private let errorBufferSize = Int(CURL_ERROR_SIZE)
-    /// Request headers; must outlive the transfer that uses them.
-    private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// Request headers; must outlive every transfer that uses them.
+    private(set) var headerList: UnsafeMutablePointer<curl_slist>?
 
-    /// A fresh handle, or nil when libcurl cannot allocate one.
-    init?() {
+    /// A fresh handle with its own DNS cache, or nil when libcurl cannot allocate one.
+    /// - Parameter ownConnectionCache: also give the handle its own connection cache (for checks that keep
+    ///   their connection between probes, and `tcp` checks, whose removal libcurl resolves by walking it).
+    init?(ownConnectionCache: Bool = false) {
         guard CurlGlobal.initialized, let raw = curl_easy_init() else { return nil }
         self.raw = raw
         self.errorBuffer = .allocate(capacity: errorBufferSize)
         self.errorBuffer.initialize(repeating: 0, count: errorBufferSize)
-        self.applyDefaults()
+        var share = curl_share_init()
+        if let created = share {
+            var shared = ccurl_share_setopt_lock_data(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK
+            if shared, ownConnectionCache {
+                shared = ccurl_share_setopt_lock_data(created, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) == CURLSHE_OK
+            }
+            if !shared || ccurl_easy_setopt_pointer(raw, CURLOPT_SHARE, created) != CURLE_OK {
+                // Still correct without it (the multi handle's caches), only slower with many backends.
+                _ = ccurl_easy_setopt_pointer(raw, CURLOPT_SHARE, nil)
+                curl_share_cleanup(created)
+                share = nil
+            }
+        }
+        self.share = share
+        _ = ccurl_easy_setopt_pointer(raw, CURLOPT_ERRORBUFFER, errorBuffer)
+        // Never let libcurl raise SIGALRM/SIGPIPE in a multi-threaded process.
+        _ = ccurl_easy_setopt_long(raw, CURLOPT_NOSIGNAL, 1)
     }
 
     deinit {
-        curl_easy_cleanup(raw)
+        curl_easy_cleanup(raw)  // first: the share refuses to go while a handle uses it
+        if let share { curl_share_cleanup(share) }
         curl_slist_free_all(headerList)
         errorBuffer.deallocate()
     }
 
-    /// Back to libcurl's defaults plus ours (`CURLOPT_NOSIGNAL`, the error buffer), ready for the next probe.
-    func reset() {
-        curl_easy_reset(raw)
-        curl_slist_free_all(headerList)
-        headerList = nil
-        applyDefaults()
-    }
-
-    private func applyDefaults() {
+    /// Forgets the message of the previous transfer (libcurl writes one only on failure).
+    func clearError() {
         errorBuffer[0] = 0
-        _ = ccurl_easy_setopt_pointer(raw, CURLOPT_ERRORBUFFER, errorBuffer)
-        // Never let libcurl raise SIGALRM/SIGPIPE in a multi-threaded process.
-        _ = ccurl_easy_setopt_long(raw, CURLOPT_NOSIGNAL, 1)
     }
 
     // MARK: Options

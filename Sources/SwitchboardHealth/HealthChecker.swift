@@ -49,8 +49,8 @@ public final class HealthChecker: Service, Sendable {
     /// - Throws: ``ProbeEngineError`` when libcurl cannot start.
     public func run() async throws {
         let engine = ProbeEngine(maxConnections: state.withLock { $0.order.count }, logger: logger) {
-            [weak self] now in
-            self?.dueWork(at: now) ?? .idle
+            [weak self] now, work in
+            self?.dueWork(at: now, into: &work)
         }
         state.withLock { state in
             state.engine = engine
@@ -127,15 +127,14 @@ public final class HealthChecker: Service, Sendable {
     private static let batchWindow = Duration.milliseconds(10)
 
     /// The engine's scheduler: due records become probe jobs whose results come back to `complete`.
-    private func dueWork(at now: ContinuousClock.Instant) -> ScheduledWork {
-        let (due, next) = state.withLock { $0.takeDue(now: now + Self.batchWindow) }
-        let jobs = due.map { record in
-            let id = record.id
-            return ProbeJob(check: record.target.check) { [weak self] result in
-                self?.complete(id: id, started: now, result: result)
+    private func dueWork(at now: ContinuousClock.Instant, into work: inout ScheduledWork) {
+        state.withLock { state in
+            state.takeDue(now: now + Self.batchWindow, into: &work) { id, check in
+                ProbeJob(key: id, check: check) { [weak self] result in
+                    self?.complete(id: id, started: now, result: result)
+                }
             }
         }
-        return ScheduledWork(jobs: jobs, next: next)
     }
 
     private func complete(id: UInt64, started: ContinuousClock.Instant, result: ProbeResult?) {

@@ -3,10 +3,10 @@ import SwitchboardCore
 
 extension Probe {
     /// A plain GET to the check URL (`ws`/`wss` mapped to `http`/`https`), without upgrade headers.
-    /// Connections go back to the multi handle's cache, so the next probe of the same backend reuses one.
+    /// The connection stays in the handle's connection cache, so the next probe of the same backend reuses it.
     func configureHTTP(headers: [HealthCheck.Header]) -> [CURLcode] {
         var codes = [
-            handle.set(CURLOPT_URL, ProbeURL.http(from: job.check.url)),
+            handle.set(CURLOPT_URL, ProbeURL.http(from: check.url)),
             handle.set(CURLOPT_HTTPGET, 1),
         ]
         if !headers.isEmpty {

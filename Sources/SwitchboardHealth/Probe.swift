@@ -1,34 +1,77 @@
 import CCurl
 import SwitchboardCore
 
-/// One probe in flight: an easy handle configured for its check, and what its callbacks saw.
+/// One check's easy handle, configured once and reused for every probe of that check.
+///
+/// The engine keeps one `Probe` per target: URL, timeouts, protocols, callbacks and (for WebSocket checks)
+/// the header list are set when the probe is made, and each probe only resets what the callbacks saw and,
+/// for WebSocket checks, writes a new `Sec-WebSocket-Key` into the existing header list. libcurl keeps an
+/// easy handle's options across transfers, so re-adding the same handle runs the same request again.
 ///
 /// Confined to the probe engine's thread. The engine keeps the probe alive while its handle is in the
-/// multi handle, which is what makes the unretained callback pointers (`CURLOPT_HEADERDATA`, `CURLOPT_WRITEDATA`) safe.
+/// multi handle, which is what makes the unretained callback pointers (`CURLOPT_HEADERDATA`,
+/// `CURLOPT_WRITEDATA`) safe.
 final class Probe {
-    let job: ProbeJob
+    let check: HealthCheck
     let handle: CurlEasyHandle
-    let started: ContinuousClock.Instant
+
+    // What one run saw; reset by `begin`.
+    private(set) var started: ContinuousClock.Instant = .now
+    private(set) var completion: (@Sendable (ProbeResult?) -> Void)?
     /// The response head of a WebSocket handshake, fed by the header callback.
     var upgrade = UpgradeResponse()
-    /// The `Sec-WebSocket-Accept` a correct server answers with (WebSocket checks only).
-    var expectedAccept = ""
     /// Body bytes received so far; past `bodyLimit` the probe stops reading (HTTP checks only).
     var bodyBytes = 0
     /// A health answer is judged by its status; a body past this size is not read to the end.
     static let bodyLimit = 64 * 1024
 
-    init(job: ProbeJob, handle: CurlEasyHandle, started: ContinuousClock.Instant) {
-        self.job = job
-        self.handle = handle
-        self.started = started
+    /// WebSocket checks: the key line inside the handle's header list and the answer the key calls for.
+    var webSocket: WebSocketHandshake?
+
+    /// True while the handle is in the multi handle.
+    var isRunning: Bool { completion != nil }
+
+    /// A handle configured for `check`, or the failure every probe of it reports when the check cannot run
+    /// at all (a URL libcurl rejects, a `tcp` check without a port, no memory for a handle).
+    static func make(for check: HealthCheck) -> Result<Probe, ProbeFailure> {
+        let reuse: Bool
+        switch check.kind {
+        case .http, .tcp: reuse = true
+        case .websocket, .none: reuse = false
+        }
+        guard let handle = CurlEasyHandle(ownConnectionCache: reuse) else {
+            return .failure(ProbeFailure(reason: .protocol, detail: "libcurl could not create a handle"))
+        }
+        let probe = Probe(check: check, handle: handle)
+        if let failure = probe.configure() { return .failure(failure) }
+        return .success(probe)
     }
 
-    /// Configures the handle for the check. Returns a failure when the check cannot run at all
-    /// (a URL libcurl rejects, a `tcp` check without a port), nil when the probe is ready to start.
-    func configure() -> ProbeResult? {
-        let check = job.check
+    private init(check: HealthCheck, handle: CurlEasyHandle) {
+        self.check = check
+        self.handle = handle
+    }
+
+    /// Readies the handle for one more probe that reports to `completion`.
+    func begin(at now: ContinuousClock.Instant, completion: @escaping @Sendable (ProbeResult?) -> Void) {
+        started = now
+        self.completion = completion
+        upgrade = UpgradeResponse()
+        bodyBytes = 0
+        handle.clearError()
+        webSocket?.renewKey()
+    }
+
+    /// Hands back the completion of the run that just ended (or was abandoned); the probe is idle after.
+    func end() -> (@Sendable (ProbeResult?) -> Void)? {
+        defer { completion = nil }
+        return completion
+    }
+
+    /// Sets every option of the check once. Returns a failure when the check cannot run at all.
+    private func configure() -> ProbeFailure? {
         let timeout = max(1, Int(check.timing.timeout.milliseconds))
+        let context = Unmanaged.passUnretained(self).toOpaque()
         var codes: [CURLcode] = [
             handle.set(CURLOPT_TIMEOUT_MS, timeout),
             handle.set(CURLOPT_CONNECTTIMEOUT_MS, timeout),
@@ -36,7 +79,7 @@ final class Probe {
             handle.set(CURLOPT_USERAGENT, "switchboard-health"),
             // Probes go straight to the backend, whatever http_proxy/HTTPS_PROXY say.
             handle.set(CURLOPT_PROXY, ""),
-            handle.set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(self).toOpaque()),
+            handle.set(CURLOPT_WRITEDATA, pointer: context),
             handle.set(CURLOPT_WRITEFUNCTION, callback: countBody),
         ]
         if !check.tlsVerify {
@@ -53,7 +96,7 @@ final class Probe {
             codes += configureHTTP(headers: headers)
         case .tcp:
             guard let url = ProbeURL.tcp(from: check.url) else {
-                return .failure(.protocol, "no host and port in '\(check.url)'", latency: .zero)
+                return ProbeFailure(reason: .protocol, detail: "no host and port in '\(check.url)'")
             }
             codes += [
                 handle.set(CURLOPT_URL, url),
@@ -61,11 +104,12 @@ final class Probe {
                 handle.set(CURLOPT_FORBID_REUSE, 1),
             ]
         case .none:
-            return .failure(.protocol, "a 'none' check is never run by libcurl", latency: .zero)
+            return ProbeFailure(reason: .protocol, detail: "a 'none' check is never run by libcurl")
         }
         if let failed = codes.first(where: { $0 != CURLE_OK }) {
-            let detail = "cannot configure probe: " + handle.errorMessage(for: failed)
-            return .failure(ProbeFailureReason(curlCode: failed), detail, latency: .zero)
+            return ProbeFailure(
+                reason: ProbeFailureReason(curlCode: failed),
+                detail: "cannot configure probe: " + handle.errorMessage(for: failed))
         }
         return nil
     }
@@ -73,7 +117,7 @@ final class Probe {
     /// The probe's result, once libcurl has finished the transfer with `code`.
     func finish(_ code: CURLcode, at end: ContinuousClock.Instant) -> ProbeResult {
         let latency = started.duration(to: end)
-        switch job.check.kind {
+        switch check.kind {
         case .websocket:
             return finishWebSocket(code, latency: latency)
         case .http(let expect, _):
@@ -89,6 +133,14 @@ final class Probe {
         let message = handle.errorMessage(for: code)
         return .failure(ProbeFailureReason(curlCode: code), String(message.prefix(200)), latency: latency)
     }
+}
+
+/// Why a check cannot run at all; every probe of it reports this.
+struct ProbeFailure: Error {
+    var reason: ProbeFailureReason
+    var detail: String
+
+    var result: ProbeResult { .failure(reason, detail, latency: .zero) }
 }
 
 /// Counts and drops a response body (the default would write it to stdout); a short count past

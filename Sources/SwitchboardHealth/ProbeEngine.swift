@@ -6,41 +6,48 @@ import Synchronization
 
 /// Runs probes through one curl multi handle, driven by one dedicated thread.
 ///
-/// Blocking in `curl_multi_poll` on Swift's cooperative pool starves other tasks, so the engine owns an
-/// OS thread for the lifetime of `run()`. Other threads hand it work through a locked mailbox and
-/// `curl_multi_wakeup`. Each turn of the loop takes submitted jobs and due jobs from the scheduler,
-/// starts them, lets libcurl progress, completes finished probes and sleeps in `curl_multi_poll` until the
-/// next due probe, a socket event, a libcurl timer or a wakeup.
+/// Blocking in `poll` on Swift's cooperative pool starves other tasks, so the engine owns an OS thread for
+/// the lifetime of `run()`. Other threads hand it work through a locked mailbox and an eventfd wakeup.
+/// Each turn of the loop takes submitted jobs and due jobs from the scheduler, starts them (re-adding the
+/// target's configured handle), completes finished probes and sleeps in ``SocketDriver/wait(until:maxMilliseconds:)``
+/// until the next due probe, a socket event, a libcurl timer or a wakeup; libcurl is driven with
+/// `curl_multi_socket_action`.
 ///
 /// The engine runs once: `run()` again on a stopped engine returns at once.
 final class ProbeEngine: @unchecked Sendable {
     // @unchecked Sendable: everything shared between threads sits in `mailbox` (a Mutex); `transfers`
-    // and `idleHandles` are touched only by the engine thread between its start and its exit.
-    private struct Mailbox {
+    // and `probes` are touched only by the engine thread between its start and its exit.
+    fileprivate struct Mailbox {
         var jobs: [ProbeJob] = []
         var stopping = false
-        var multi: MultiHandle?
+        /// The engine thread's wakeup eventfd while it runs (see `SocketDriver.wakeup`).
+        var wakeupFD: Int32?
         var maxConnections: Int
         var onExit: CheckedContinuation<Void, any Error>?
     }
 
     private let mailbox: Mutex<Mailbox>
-    private let scheduler: (@Sendable (ContinuousClock.Instant) -> ScheduledWork)?
+    private let scheduler: (@Sendable (ContinuousClock.Instant, inout ScheduledWork) -> Void)?
     private let logger: Logger
+    /// Probes whose handle is in the multi handle, by easy handle.
     private var transfers: [UnsafeMutableRawPointer: Probe] = [:]
-    private var idleHandles: [CurlEasyHandle] = []
-    private static let maxIdleHandles = 64
+    /// One configured handle per job key (per target), reused for every probe of it.
+    private var probes: [UInt64: Probe] = [:]
+    /// Easy handles made so far (each one configured once); for tests.
+    let handlesMade = Atomic<Int>(0)
     private static let maxWaitMilliseconds: Int32 = 1000
 
     /// - Parameters:
-    ///   - maxConnections: size of libcurl's connection cache (`CURLMOPT_MAXCONNECTS`): the number of
-    ///     targets, so every HTTP check keeps its connection between probes.
+    ///   - maxConnections: `CURLMOPT_MAXCONNECTS`, the number of targets. `http` and `tcp` handles keep their
+    ///     connection in a cache of their own; the multi handle's cache (WebSocket connections while they
+    ///     run, any handle that could not get a share) is sized so no connection is closed early after a burst.
     ///   - logger: where engine failures go.
-    ///   - scheduler: asked on every turn for the probes due now and when the next falls due.
+    ///   - scheduler: asked on every turn for the probes due now and when the next falls due; it fills in
+    ///     the engine's `ScheduledWork`, which is emptied (keeping its capacity) before every turn.
     init(
         maxConnections: Int,
         logger: Logger,
-        scheduler: (@Sendable (ContinuousClock.Instant) -> ScheduledWork)? = nil
+        scheduler: (@Sendable (ContinuousClock.Instant, inout ScheduledWork) -> Void)? = nil
     ) {
         self.mailbox = Mutex(Mailbox(maxConnections: max(1, maxConnections)))
         self.scheduler = scheduler
@@ -68,7 +75,7 @@ final class ProbeEngine: @unchecked Sendable {
         let accepted = mailbox.withLock { box -> Bool in
             guard !box.stopping else { return false }
             box.jobs.append(job)
-            box.multi?.wakeup()
+            box.wakeUpEngine()
             return true
         }
         if !accepted { job.completion(nil) }
@@ -77,7 +84,7 @@ final class ProbeEngine: @unchecked Sendable {
     /// Makes the engine thread look at its mailbox and scheduler now (after targets changed).
     func wakeup() {
         mailbox.withLock { box in
-            box.multi?.wakeup()
+            box.wakeUpEngine()
         }
     }
 
@@ -85,7 +92,7 @@ final class ProbeEngine: @unchecked Sendable {
     func setMaxConnections(_ count: Int) {
         mailbox.withLock { box in
             box.maxConnections = max(1, count)
-            box.multi?.wakeup()
+            box.wakeUpEngine()
         }
     }
 
@@ -93,7 +100,7 @@ final class ProbeEngine: @unchecked Sendable {
     func requestStop() {
         mailbox.withLock { box in
             box.stopping = true
-            box.multi?.wakeup()
+            box.wakeUpEngine()
         }
     }
 
@@ -105,16 +112,25 @@ final class ProbeEngine: @unchecked Sendable {
             exit(failing: ProbeEngineError(message: "curl_multi_init failed"))
             return
         }
+        guard let driver = SocketDriver(multi: multi) else {
+            _ = curl_multi_cleanup(multi)
+            logger.error("no eventfd for the probe thread; health probes cannot run")
+            exit(failing: ProbeEngineError(message: "eventfd failed"))
+            return
+        }
         var appliedMaxConnections = 0
         let alreadyStopping = mailbox.withLock { box -> Bool in
-            box.multi = MultiHandle(raw: multi)
+            box.wakeupFD = driver.wakeupFD
             return box.stopping
         }
         var stopping = alreadyStopping
+        var work = ScheduledWork.idle
+        work.jobs.reserveCapacity(64)
         while !stopping {
             let (jobs, stop, maxConnections) = mailbox.withLock { box in
-                defer { box.jobs.removeAll(keepingCapacity: true) }
-                return (box.jobs, box.stopping, box.maxConnections)
+                var taken: [ProbeJob] = []
+                if !box.jobs.isEmpty { swap(&taken, &box.jobs) }
+                return (taken, box.stopping, box.maxConnections)
             }
             if stop {
                 for job in jobs { job.completion(nil) }
@@ -126,16 +142,20 @@ final class ProbeEngine: @unchecked Sendable {
             }
             let now = ContinuousClock.now
             for job in jobs { start(job, in: multi, at: now) }
-            let work = scheduler?(now) ?? .idle
+            work.jobs.removeAll(keepingCapacity: true)
+            work.retired.removeAll(keepingCapacity: true)
+            work.next = nil
+            scheduler?(now, &work)
+            for key in work.retired { probes[key] = nil }  // a probe still running is kept by `transfers`
             for job in work.jobs { start(job, in: multi, at: now) }
 
-            var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
+            driver.runTimers()  // starts the transfers just added
             if completeFinished(in: multi) > 0 { continue }  // results may have made probes due: look again
-            _ = curl_multi_poll(multi, nil, 0, waitMilliseconds(until: work.next), nil)
+            driver.wait(until: work.next, maxMilliseconds: Self.maxWaitMilliseconds)
+            _ = completeFinished(in: multi)
             stopping = mailbox.withLock { $0.stopping }
         }
-        shutDown(multi)
+        shutDown(multi, driver)
     }
 
     private func start(_ job: ProbeJob, in multi: UnsafeMutableRawPointer, at now: ContinuousClock.Instant) {
@@ -143,23 +163,30 @@ final class ProbeEngine: @unchecked Sendable {
             job.completion(.success(latency: .zero))
             return
         }
-        guard let handle = idleHandles.popLast() ?? CurlEasyHandle() else {
-            job.completion(.failure(.protocol, "libcurl could not create a handle", latency: .zero))
-            return
+        let probe: Probe
+        if let key = job.key, let kept = probes[key], !kept.isRunning, kept.check == job.check {
+            probe = kept
+        } else {
+            switch Probe.make(for: job.check) {
+            case .success(let made):
+                handlesMade.add(1, ordering: .relaxed)
+                probe = made
+                // Keep it for the next probe of the key, unless the kept one is busy (one-off then).
+                if let key = job.key, !(probes[key]?.isRunning ?? false) { probes[key] = made }
+            case .failure(let failure):
+                job.completion(failure.result)
+                return
+            }
         }
-        let probe = Probe(job: job, handle: handle, started: now)
-        if let failure = probe.configure() {
-            recycle(handle)
-            job.completion(failure)
-            return
-        }
-        let added = curl_multi_add_handle(multi, handle.raw)
+        probe.begin(at: now, completion: job.completion)
+        let added = curl_multi_add_handle(multi, probe.handle.raw)
         guard added == CURLM_OK else {
-            recycle(handle)
+            _ = probe.end()
+            if let key = job.key, probes[key] === probe { probes[key] = nil }  // do not trust it again
             job.completion(.failure(.protocol, "curl_multi_add_handle failed (\(added.rawValue))", latency: .zero))
             return
         }
-        transfers[handle.raw] = probe
+        transfers[probe.handle.raw] = probe
     }
 
     /// Completes every transfer libcurl reports done; returns how many.
@@ -172,43 +199,27 @@ final class ProbeEngine: @unchecked Sendable {
             guard let probe = transfers.removeValue(forKey: easy) else { continue }
             let result = probe.finish(code, at: .now)
             _ = curl_multi_remove_handle(multi, easy)
-            recycle(probe.handle)
-            probe.job.completion(result)
+            probe.end()?(result)
             finished += 1
         }
         return finished
     }
 
-    private func recycle(_ handle: CurlEasyHandle) {
-        guard idleHandles.count < Self.maxIdleHandles else { return }
-        handle.reset()
-        idleHandles.append(handle)
-    }
-
-    private func waitMilliseconds(until next: ContinuousClock.Instant?) -> Int32 {
-        guard let next else { return Self.maxWaitMilliseconds }
-        let delay = ContinuousClock.now.duration(to: next)
-        guard delay > .zero else { return 0 }
-        let (seconds, attoseconds) = delay.components
-        guard seconds < 1 else { return Self.maxWaitMilliseconds }
-        let rounded = (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000  // round up: never wake early
-        return Int32(min(Int64(Self.maxWaitMilliseconds), rounded))
-    }
-
-    private func shutDown(_ multi: UnsafeMutableRawPointer) {
+    private func shutDown(_ multi: UnsafeMutableRawPointer, _ driver: SocketDriver) {
         for (easy, probe) in transfers {
             _ = curl_multi_remove_handle(multi, easy)
-            probe.job.completion(nil)
+            probe.end()?(nil)
         }
         transfers.removeAll()
-        idleHandles.removeAll()
+        probes.removeAll()  // every handle (and its share, closing kept connections) goes before the multi
         let leftover = mailbox.withLock { box -> [ProbeJob] in
             box.stopping = true
-            box.multi = nil  // no wakeup may touch the multi handle after this
+            box.wakeupFD = nil  // no wakeup may touch the eventfd after this
             defer { box.jobs.removeAll() }
             return box.jobs
         }
         for job in leftover { job.completion(nil) }
+        driver.close()
         _ = curl_multi_cleanup(multi)
         exit(failing: nil)
     }
@@ -227,13 +238,10 @@ final class ProbeEngine: @unchecked Sendable {
     }
 }
 
-/// The multi handle as other threads see it: they only ever call `curl_multi_wakeup`, which libcurl
-/// documents as callable from any thread, and only under the mailbox lock while the handle is alive.
-private struct MultiHandle: @unchecked Sendable {
-    let raw: UnsafeMutableRawPointer
-
-    func wakeup() {
-        _ = curl_multi_wakeup(raw)
+extension ProbeEngine.Mailbox {
+    /// Called under the mailbox lock, so the eventfd cannot be closed under the write.
+    fileprivate func wakeUpEngine() {
+        if let wakeupFD { SocketDriver.wakeup(wakeupFD) }
     }
 }
 

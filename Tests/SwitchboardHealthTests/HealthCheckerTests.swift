@@ -184,3 +184,33 @@ struct HealthCheckerTests {
         #expect(status(checker, "hang")?.state != .healthy)
     }
 }
+
+/// Reloads and the handles the checker keeps per target.
+@Suite(.timeLimit(.minutes(1)))
+struct HealthCheckerReloadHandleTests {
+    @Test func reloadedURLIsProbedWithAFreshHandleAndTheOldConnectionCloses() async throws {
+        let oldClosed = Mutex(false)
+        let old = try RawServer(handler: { connection in
+            while connection.readHead() != nil {
+                _ = connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            }
+            oldClosed.withLock { $0 = true }  // the client closed the kept-alive connection
+        })
+        defer { old.stop() }
+        let new = try RawServer(handler: Behavior.http { 500 })
+        defer { new.stop() }
+        let checker = HealthChecker(
+            targets: [target("x", .http(expect: [], headers: []), "http://127.0.0.1:\(old.port)/")],
+            logger: quietLogger)
+        try await running(checker) {
+            #expect(await eventually { checker.states()["x"] == .healthy })
+            checker.update(targets: [target("x", .http(expect: [], headers: []), "http://127.0.0.1:\(new.port)/")])
+            #expect(await eventually { checker.states()["x"] == .unhealthy })
+            #expect(checker.statuses().first?.lastProbe?.failure == .status)
+            // The retired handle took its cached connection with it.
+            #expect(await eventually { oldClosed.withLock { $0 } })
+        }
+        #expect(old.accepted == 1)
+        #expect(new.accepted == 1)
+    }
+}
