@@ -38,6 +38,20 @@ enum Fixtures {
         }
     }
 
+    /// `bytes` with one random edit: a byte replaced, removed or inserted (from `alphabet`).
+    static func mutated(
+        _ bytes: [UInt8], alphabet: [UInt8], using generator: inout some RandomNumberGenerator
+    ) -> [UInt8] {
+        var bytes = bytes
+        let position = Int.random(in: 0..<bytes.count, using: &generator)
+        switch Int.random(in: 0..<3, using: &generator) {
+        case 0: bytes[position] = alphabet.randomElement(using: &generator)!
+        case 1: bytes.remove(at: position)
+        default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
+        }
+        return bytes
+    }
+
     struct FixtureError: Error, CustomStringConvertible {
         var description: String
     }

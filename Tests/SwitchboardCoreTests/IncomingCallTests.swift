@@ -88,13 +88,7 @@ struct IncomingCallTests {
         let original = Array(Fixtures.incomingCall)
         let alphabet = Array("{}[],:\"\\ 0123456789.eE+-truefalsn\u{01}\u{7f}".utf8) + [0xC3, 0xA9, 0xFF]
         for _ in 0..<2_000 {
-            var bytes = original
-            let position = Int.random(in: 0..<bytes.count, using: &generator)
-            switch Int.random(in: 0..<3, using: &generator) {
-            case 0: bytes[position] = alphabet.randomElement(using: &generator)!
-            case 1: bytes.remove(at: position)
-            default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
-            }
+            let bytes = Fixtures.mutated(original, alphabet: alphabet, using: &generator)
             let foundation = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
             let ours = try? IncomingCall(json: bytes)
             guard let foundation else {

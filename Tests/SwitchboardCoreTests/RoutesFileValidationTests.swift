@@ -182,13 +182,7 @@ struct RoutesFileValidationTests {
         var generator = SystemRandomNumberGenerator()
         var failures = 0
         for _ in 0..<500 {
-            var bytes = original
-            let position = Int.random(in: 0..<bytes.count, using: &generator)
-            switch Int.random(in: 0..<3, using: &generator) {
-            case 0: bytes[position] = alphabet.randomElement(using: &generator)!
-            case 1: bytes.remove(at: position)
-            default: bytes.insert(alphabet.randomElement(using: &generator)!, at: position)
-            }
+            let bytes = Fixtures.mutated(original, alphabet: alphabet, using: &generator)
             do {
                 _ = try RoutingTable(yaml: String(decoding: bytes, as: UTF8.self), file: "routes.yaml")
             } catch {
