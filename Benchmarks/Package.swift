@@ -1,9 +1,5 @@
 // swift-tools-version:6.3
-import Foundation
 import PackageDescription
-
-// A path dependency is identified by its directory's name, which is whatever the repository was cloned as.
-let switchboard = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 // Benchmarks live in their own package so `swift test` in the repository never builds them.
 // Run from this directory:  swift package benchmark   (routing, package-benchmark)
@@ -12,7 +8,7 @@ let package = Package(
     name: "switchboard-benchmarks",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "switchboard", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
@@ -21,7 +17,7 @@ let package = Package(
             name: "Routing",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "SwitchboardCore", package: switchboard),
+                .product(name: "SwitchboardCore", package: "switchboard"),
             ],
             path: "Benchmarks/Routing",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

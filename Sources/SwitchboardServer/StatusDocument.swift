@@ -22,7 +22,7 @@ enum StatusDocument {
                         [
                             "ok": probe.ok,
                             "reason": nullable(probe.failure?.rawValue),
-                            "latency_ms": Double(DecisionLog.microseconds(probe.latency)) / 1000,
+                            "latency_ms": probe.latency.milliseconds,
                             "at": timestamp(probe.at),
                         ] as [String: Any]
                     }),

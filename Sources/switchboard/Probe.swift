@@ -18,12 +18,11 @@ struct Probe: AsyncParsableCommand {
         let results = await probeOnce(targets, logger: Logger(label: "switchboard.probe", factory: { _ in SwiftLogNoOpLogHandler() }))
         var rows = [["BACKEND", "CHECK", "RESULT", "LATENCY", "REASON"]]
         for (target, result) in zip(targets, results) {
-            let latency = Double(result.latency.components.attoseconds) / 1e15 + Double(result.latency.components.seconds) * 1000
             rows.append([
                 target.name,
                 "\(Self.kindName(target.check.kind)) \(target.check.kind == .none ? "" : target.check.url)",
                 result.ok ? "up" : "down",
-                String(format: "%.1f ms", latency),
+                String(format: "%.1f ms", result.latency.milliseconds),
                 result.failure.map { "\($0.rawValue): \(result.detail)" } ?? "",
             ])
         }

@@ -60,6 +60,13 @@ public struct ProbeResult: Sendable, Hashable {
     }
 }
 
+extension Duration {
+    /// The duration in (fractional) milliseconds, for display.
+    public var milliseconds: Double {
+        Double(components.seconds) * 1_000 + Double(components.attoseconds) / 1e15
+    }
+}
+
 /// One backend's health as `/status`, `probe` and the router see it.
 public struct BackendStatus: Sendable, Hashable {
     public var name: String

@@ -62,9 +62,6 @@ public struct Route: Sendable {
     /// The selector for `strategy` (nil when the route does not override).
     let selector: PoolSelector?
     public var location: SourceLocation
-
-    /// A route without conditions matches every call.
-    public var isCatchAll: Bool { conditions.isEmpty }
 }
 
 /// Finds the routes a call could match without testing every route.
