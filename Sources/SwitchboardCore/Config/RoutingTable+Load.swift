@@ -74,7 +74,7 @@ struct TableCompiler {
         declareNames(backends: backendEntries, pools: poolEntries)
 
         let backends = backendEntries.map { compileBackend($0, timing: timing) }
-        let pools = poolEntries.map { compilePool($0, backends: backendEntries.map(\.key), weights: backends.map(\.weight)) }
+        let pools = poolEntries.map { compilePool($0, backends: backends) }
         let routes = section["routes"].map { compileRoutes($0.value, pools: pools, backends: backends) } ?? []
         if section["routes"] == nil { reader.diagnostics.error("missing 'routes:'", at: root) }
         let fallback = section["fallback"].flatMap { target($0.value, "fallback") } ?? .reject
@@ -201,7 +201,7 @@ struct TableCompiler {
 
     // MARK: pools
 
-    private mutating func compilePool(_ entry: ConfigReader.Entry, backends: [String], weights: [Int]) -> Pool {
+    private mutating func compilePool(_ entry: ConfigReader.Entry, backends: [Backend]) -> Pool {
         let fields = reader.mapping(entry.value, "pool '\(entry.key)'", allowed: Self.poolKeys) ?? []
         var members: [Int] = []
         var strategy = Strategy.priority
@@ -236,18 +236,8 @@ struct TableCompiler {
         case 0: reader.diagnostics.error("pool '\(entry.key)' has no members", at: entry.keyNode)
         default: break
         }
-        let selector = PoolSelector(
-            strategy: strategy, members: members, names: members.map { backends[$0] }, weights: members.map { weights[$0] }
-        )
+        let selector = PoolSelector(strategy: strategy, members: members, backends: backends)
         return Pool(name: entry.key, members: members, strategy: strategy, fallback: fallback, panic: panic, selector: selector)
-    }
-
-    /// A selector for `strategy` over the members of `target` when it is a pool.
-    func selector(_ strategy: Strategy, for pool: Pool, backends: [Backend]) -> PoolSelector {
-        PoolSelector(
-            strategy: strategy, members: pool.members, names: pool.members.map { backends[$0].name },
-            weights: pool.members.map { backends[$0].weight }
-        )
     }
 
     // MARK: fallback loops

@@ -34,7 +34,7 @@ extension TableCompiler {
                 if let parsed = Strategy(rawValue: text) {
                     strategy = parsed
                     if case .pool(let index) = target, index < pools.count {
-                        selector = self.selector(parsed, for: pools[index], backends: backends)
+                        selector = PoolSelector(strategy: parsed, members: pools[index].members, backends: backends)
                     } else {
                         reader.diagnostics.error("'strategy' on a route needs 'to:' to name a pool", at: node)
                     }

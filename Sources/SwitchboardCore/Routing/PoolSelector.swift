@@ -14,11 +14,14 @@ final class PoolSelector: Sendable {
     private let cursor = Atomic<Int>(0)
     private let currentWeights: Mutex<[Int]>
 
-    init(strategy: Strategy, members: [Int], names: [String], weights: [Int]) {
+    /// - Parameters:
+    ///   - members: indices into `backends`, in pool order.
+    ///   - backends: the table's backends, for the members' names (`sticky`) and weights.
+    init(strategy: Strategy, members: [Int], backends: [Backend]) {
         self.strategy = strategy
         self.members = members
-        self.weights = weights
-        self.memberHashes = names.map(StableHash.hash)
+        self.weights = members.map { backends[$0].weight }
+        self.memberHashes = members.map { StableHash.hash(backends[$0].name) }
         self.currentWeights = Mutex(Array(repeating: 0, count: members.count))
     }
 
