@@ -8,9 +8,10 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Linux only: the routes watcher uses inotify, the tests and the log sink use Glibc, and probing needs libcurl's
+// development headers (libcurl4-openssl-dev on Debian and Ubuntu; `scripts/install-deps.sh` installs them).
 let package = Package(
     name: "switchboard",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "switchboard", targets: ["switchboard"]),
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
@@ -96,14 +97,26 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SwitchboardTestSupport",
+            dependencies: [
+                "SwitchboardDemoBackend",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/SwitchboardTestSupport",
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore"],
-            resources: [.copy("Fixtures")],
+            dependencies: ["SwitchboardCore", "SwitchboardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -111,20 +124,26 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore",
                 "SwitchboardHealth",
-                "SwitchboardDemoBackend",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "SwitchboardTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SwitchboardDemoBackendTests",
+            dependencies: ["SwitchboardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SwitchboardServerTests",
             dependencies: [
                 "SwitchboardCore",
+                "SwitchboardHealth",
                 "SwitchboardServer",
-                "SwitchboardDemoBackend",
+                "SwitchboardTestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "switchboardTests",
-            dependencies: ["switchboard"],
+            dependencies: ["switchboard", "SwitchboardCore", "SwitchboardTestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

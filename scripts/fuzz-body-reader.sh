@@ -10,5 +10,5 @@ swiftc -sanitize=fuzzer,address -parse-as-library -O scripts/fuzz/BodyReaderFuzz
     "$source/JSONScanner.swift" "$source/IncomingCall.swift" "$source/IncomingCall+JSON.swift" -o "$work/fuzz" \
     2> >(grep -v "Cannot export local symbol" >&2)
 mkdir "$work/corpus"
-cp Tests/SwitchboardCoreTests/Fixtures/phone_incoming_call.json "$work/corpus/"
+cp Tests/SwitchboardTestSupport/Fixtures/phone_incoming_call.json "$work/corpus/"
 "$work/fuzz" "$work/corpus" -max_total_time="${1:-90}" -max_len=4096 2>&1 | tail -3

@@ -27,7 +27,7 @@ for _ in $(seq 1 50); do
     sleep 0.2
 done
 
-fixture=Tests/SwitchboardCoreTests/Fixtures/phone_incoming_call.json
+fixture=Tests/SwitchboardTestSupport/Fixtures/phone_incoming_call.json
 cat <<MSG
 
 ==> Switchboard is answering on http://$listen/webhooks/incoming-call (admin: http://$admin/status)

@@ -1,7 +1,31 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install what is missing, then build and run every test.
 # Warnings are errors in Switchboard's own targets (Package.swift: treatAllWarnings).
+#
+#   scripts/test.sh              build and run every test once
+#   scripts/test.sh --repeat N   build once, then run the whole suite N times in a row; stops at the first failure
+#                                and says which run failed (a flaky test is a bug, not something to retry)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repeat=1
+case "${1:-}" in
+    --repeat) repeat="${2:?--repeat needs a count}" ;;
+    "") ;;
+    *) echo "usage: scripts/test.sh [--repeat N]" >&2; exit 2 ;;
+esac
 "$(dirname "$0")/install-deps.sh"
-swift test
+if [ "$repeat" -eq 1 ]; then
+    exec swift test
+fi
+swift build --build-tests
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for run in $(seq 1 "$repeat"); do
+    if ! swift test --skip-build >"$log" 2>&1; then
+        cat "$log"
+        echo "run $run of $repeat FAILED"
+        exit 1
+    fi
+    echo "run $run of $repeat passed: $(grep -E 'Test run with [0-9]+ tests' "$log" | tail -1)"
+done
+echo "$repeat passed, 0 failed"

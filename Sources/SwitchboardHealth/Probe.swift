@@ -70,7 +70,7 @@ final class Probe {
 
     /// Sets every option of the check once. Returns a failure when the check cannot run at all.
     private func configure() -> ProbeFailure? {
-        let timeout = max(1, Int(check.timing.timeout.milliseconds))
+        let timeout = max(1, Int(check.timing.timeout.wholeMilliseconds))
         let context = Unmanaged.passUnretained(self).toOpaque()
         var codes: [CURLcode] = [
             handle.set(CURLOPT_TIMEOUT_MS, timeout),
@@ -151,12 +151,4 @@ private let countBody: curl_write_callback = { _, size, count, context in
     let probe = Unmanaged<Probe>.fromOpaque(context).takeUnretainedValue()
     probe.bodyBytes &+= length
     return probe.bodyBytes > Probe.bodyLimit ? 0 : length
-}
-
-extension Duration {
-    /// Whole milliseconds, rounded down.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000
-    }
 }

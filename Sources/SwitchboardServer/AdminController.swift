@@ -6,7 +6,7 @@ import NIOCore
 import SwitchboardCore
 import SwitchboardHealth
 
-/// The admin listener: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /admin/reload` (SPEC §2).
+/// The admin listener: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /admin/reload` (docs/http.md).
 struct AdminController: Sendable {
     let state: RoutingState
     let checker: HealthChecker

@@ -45,7 +45,7 @@ public final class DecisionLog: Sendable {
                 "route": .string(decision.route ?? "-"),
                 "backend": .string(decision.backend ?? "-"),
                 "outcome": .string(record.outcome),
-                "us": .stringConvertible(Self.microseconds(duration)),
+                "us": .stringConvertible(duration.wholeMicroseconds),
             ]
         )
         recent.withLock { recent in
@@ -70,9 +70,5 @@ public final class DecisionLog: Sendable {
             masked.number = PhoneMask.mask(record.number)
             return masked
         }
-    }
-
-    static func microseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
     }
 }

@@ -1,15 +1,20 @@
 import Dispatch
 import Foundation
+import ServiceLifecycle
+import SwitchboardCore
 import Synchronization
 
-/// Collects log lines in memory and writes them to a file descriptor from a background thread.
+/// Collects log lines in memory and writes them to a file descriptor from a writer thread of its own.
 ///
-/// A request never writes: `write` appends under a lock and returns. The writer thread wakes every `interval`, or
-/// sooner once `batch` bytes have gathered, and writes everything in one go. If the output cannot keep up and more than
-/// `capacity` bytes are waiting, further lines are dropped (and the count of dropped lines is logged once the output
-/// catches up) rather than letting memory grow or a request block. Call `flush()` before exiting (`serve` does); a
-/// crash can lose at most the last `interval` of lines.
-public final class LogSink: Sendable {
+/// A request never writes: `write` appends under a lock and returns. While the sink runs as a `Service`, its writer
+/// thread wakes every `interval`, or sooner once `batch` bytes have gathered, and writes everything in one go. If the
+/// output cannot keep up and more than `capacity` bytes are waiting, further lines are dropped (and the count of
+/// dropped lines is logged once the output catches up) rather than letting memory grow or a request block.
+///
+/// - Important: Put the sink first in the service group, so it stops last: on graceful shutdown it stops its thread
+///   and writes out what is left, including the lines the other services logged while stopping. Without `run`, lines
+///   gather until `flush()`; a crash can lose at most the last `interval` of lines.
+public final class LogSink: Service, Sendable {
     /// Standard output.
     public static let standardOutput = LogSink(descriptor: 1)
 
@@ -26,7 +31,8 @@ public final class LogSink: Sendable {
     /// Serialises writes so batches never interleave.
     private let writing = Mutex(())
     private let wakeup = DispatchSemaphore(value: 0)
-    private let writerStarted = Atomic<Bool>(false)
+    /// Tells a running writer thread to finish.
+    private let stopping = Atomic<Bool>(false)
 
     public init(descriptor: Int32, interval: Duration = .milliseconds(50), batch: Int = 64 * 1024, capacity: Int = 8 << 20) {
         self.descriptor = descriptor
@@ -36,7 +42,6 @@ public final class LogSink: Sendable {
     }
 
     public func write(_ line: String) {
-        startWriter()
         let wake = pending.withLock { pending in
             guard pending.bytes.count < capacity else {
                 pending.dropped += 1
@@ -47,6 +52,35 @@ public final class LogSink: Sendable {
             return before < batch && pending.bytes.count >= batch
         }
         if wake { wakeup.signal() }
+    }
+
+    /// Runs the writer thread until graceful shutdown or cancellation, then stops it and writes out what is left.
+    public func run() async throws {
+        let stop: @Sendable () -> Void = { [self] in
+            stopping.store(true, ordering: .relaxed)
+            wakeup.signal()
+        }
+        let milliseconds = Int(interval.wholeMilliseconds)
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+                    let thread = Thread { [self] in
+                        while !stopping.load(ordering: .relaxed) {
+                            _ = wakeup.wait(timeout: .now() + .milliseconds(milliseconds))
+                            flush()
+                        }
+                        finished.resume()
+                    }
+                    thread.name = "switchboard-log-writer"
+                    thread.start()
+                }
+            } onCancel: {
+                stop()
+            }
+        } onGracefulShutdown: {
+            stop()
+        }
+        flush()
     }
 
     /// Writes everything gathered so far (from the calling thread).
@@ -71,18 +105,5 @@ public final class LogSink: Sendable {
                 }
             }
         }
-    }
-
-    private func startWriter() {
-        guard writerStarted.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
-        let thread = Thread { [self] in
-            while true {
-                _ = wakeup.wait(timeout: .now() + .milliseconds(milliseconds))
-                flush()
-            }
-        }
-        thread.name = "switchboard-log-writer"
-        thread.start()
     }
 }

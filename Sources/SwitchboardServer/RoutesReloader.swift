@@ -3,7 +3,7 @@ import Logging
 import SwitchboardCore
 import SwitchboardHealth
 
-/// Loads `routes.yaml` again and swaps the table in when it is valid (SPEC §3 "Hot reload").
+/// Loads `routes.yaml` again and swaps the table in when it is valid (docs/operations.md).
 ///
 /// An actor, so reloads from a file change, `SIGHUP` and `POST /admin/reload` run one at a time. A table that
 /// fails validation is never applied: the running one stays, and the error is kept for `/status` and counted in

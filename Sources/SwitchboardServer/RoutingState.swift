@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCore
+import SwitchboardHealth
 import Synchronization
 
 /// The table and health verdicts the webhook handler reads, swapped whole under a `Mutex`.

@@ -1,4 +1,4 @@
-/// Everything `switchboard serve` needs; every parameter has SPEC's default.
+/// Everything `switchboard serve` needs; every parameter has the documented default (docs/cli.md).
 public struct ServerConfiguration: Sendable {
     /// `host:port` split for binding.
     public struct Address: Sendable, Hashable, CustomStringConvertible {

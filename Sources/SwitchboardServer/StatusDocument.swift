@@ -1,7 +1,8 @@
 import Foundation
 import SwitchboardCore
+import SwitchboardHealth
 
-/// The `/status` JSON (SPEC §6 shape); absent values are `null`, never missing keys.
+/// The `/status` JSON (shape in docs/http.md); absent values are `null`, never missing keys.
 enum StatusDocument {
     static func json(state: RoutingState, statuses: [BackendStatus], decisions: [DecisionRecord]) -> String {
         let snapshot = state.snapshot

@@ -63,9 +63,13 @@ public struct Switchboard: Sendable {
 
     /// Serves until a graceful shutdown (one of `gracefulShutdownSignals`, or task cancellation): then stops
     /// accepting, finishes in-flight requests, stops probing and returns.
-    /// - Parameter onListening: called with each listener's bound port once it accepts connections.
+    /// - Parameters:
+    ///   - gracefulShutdownSignals: signals that start a graceful shutdown.
+    ///   - services: services that start before Switchboard's own and stop after them, such as the `LogSink`.
+    ///   - onListening: called with each listener's bound port once it accepts connections.
     public func run(
         gracefulShutdownSignals: [UnixSignal] = [],
+        startingWith services: [any Service] = [],
         onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }
     ) async throws {
         let webhookRouter = Router()
@@ -92,7 +96,7 @@ public struct Switchboard: Sendable {
             logger: logger
         )
 
-        var services: [any Service] = [checker, HangupReloader(reloader: reloader)]
+        var services = services + [checker, HangupReloader(reloader: reloader)]
         if configuration.watchRoutes {
             services.append(RoutesWatcher(path: configuration.routesPath, reloader: reloader, logger: logger))
         }

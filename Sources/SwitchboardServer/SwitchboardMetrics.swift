@@ -2,9 +2,10 @@ import CoreMetrics
 import Metrics
 import Prometheus
 import SwitchboardCore
+import SwitchboardHealth
 import Synchronization
 
-/// Switchboard's Prometheus metrics (SPEC §6 names), recorded through swift-metrics.
+/// Switchboard's Prometheus metrics (names and labels in docs/http.md), recorded through swift-metrics.
 ///
 /// Each instance owns its registry, so tests and several servers in one process never share counters and
 /// nothing global is bootstrapped.

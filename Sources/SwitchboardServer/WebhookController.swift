@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import SwitchboardCore
 
-/// `POST /webhooks/incoming-call`: verifies the delivery, routes the call, answers (SPEC §1–2).
+/// `POST /webhooks/incoming-call`: verifies the delivery, routes the call, answers (docs/http.md).
 ///
 /// After the body has arrived the handler does no I/O and never waits: verification, parsing and the decision
 /// are computation over the request and the current `RoutingState.Snapshot`.

@@ -15,4 +15,10 @@ func makeLogger(format: LogFormat, level: Logger.Level) -> Logger {
 }
 
 extension LogFormat: ExpressibleByArgument {}
+
+extension ServerConfiguration.Address: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(argument)
+    }
+}
 extension Logger.Level: @retroactive ExpressibleByArgument {}

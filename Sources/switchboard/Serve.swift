@@ -20,10 +20,10 @@ struct Serve: AsyncParsableCommand {
     var routes = "routes.yaml"
 
     @Option(help: "HOST:PORT for the webhook listener.")
-    var listen = "0.0.0.0:8080"
+    var listen = ServerConfiguration.Address(host: "0.0.0.0", port: 8080)
 
     @Option(name: .customLong("admin-listen"), help: "HOST:PORT for the admin listener (/metrics, /status, …).")
-    var adminListen = "127.0.0.1:9090"
+    var adminListen = ServerConfiguration.Address(host: "127.0.0.1", port: 9090)
 
     @Option(name: .customLong("webhook-path"), help: "Path of the webhook endpoint.")
     var webhookPath = "/webhooks/incoming-call"
@@ -38,10 +38,6 @@ struct Serve: AsyncParsableCommand {
     var logLevel = Logger.Level.info
 
     func validate() throws {
-        guard ServerConfiguration.Address(listen) != nil else { throw ValidationError("--listen must be HOST:PORT") }
-        guard ServerConfiguration.Address(adminListen) != nil else {
-            throw ValidationError("--admin-listen must be HOST:PORT")
-        }
         guard webhookPath.hasPrefix("/") else { throw ValidationError("--webhook-path must start with /") }
     }
 
@@ -51,14 +47,14 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger(format: logFormat, level: logLevel)
         let configuration = ServerConfiguration(
             routesPath: routes,
-            listen: ServerConfiguration.Address(listen)!,
-            adminListen: ServerConfiguration.Address(adminListen)!,
+            listen: listen,
+            adminListen: adminListen,
             webhookPath: webhookPath,
             signingKeys: keys,
             adminToken: environment["SWITCHBOARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
             environment: environment
         )
-        // Log lines are batched; write out what is left however `run` ends.
+        // Log lines are batched; write out what is left however `run` ends (the sink's service does it too).
         defer { LogSink.standardOutput.flush() }
         let switchboard: Switchboard
         do {
@@ -68,7 +64,8 @@ struct Serve: AsyncParsableCommand {
             printError("\(routes): invalid, not starting")
             throw ExitCode(1)
         }
-        try await switchboard.run(gracefulShutdownSignals: [.sigterm, .sigint]) { listener, port in
+        try await switchboard.run(gracefulShutdownSignals: [.sigterm, .sigint], startingWith: [LogSink.standardOutput]) {
+            listener, port in
             let address = listener == .webhook ? configuration.listen : configuration.adminListen
             logger.notice(
                 "listening",

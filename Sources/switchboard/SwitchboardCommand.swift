@@ -7,10 +7,11 @@ struct SwitchboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Routes Inkbox incoming-call webhooks to healthy WebSocket agent backends.",
+        version: switchboardVersion,
         subcommands: [Serve.self, Validate.self, Explain.self, Probe.self, Sign.self, DemoBackend.self]
     )
 
-    /// Runs the command; argument errors exit 2 (SPEC §4) instead of ArgumentParser's 64.
+    /// Runs the command; argument errors exit 2 (docs/cli.md) instead of ArgumentParser's 64.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -27,6 +28,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// The release this binary is (printed by `switchboard --version`, and in release archive names).
+let switchboardVersion = "0.2.0"
 
 /// Writes a line to standard error.
 func printError(_ message: String) {

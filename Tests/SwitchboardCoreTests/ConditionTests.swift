@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardCore
@@ -166,5 +167,5 @@ struct ConditionTests {
 
 extension IncomingCall {
     /// The real Inkbox fixture.
-    static var fixture: IncomingCall { try! IncomingCall(json: Fixtures.incomingCall) }
+    static var fixture: IncomingCall { try! IncomingCall(json: Fixture.incomingCall) }
 }

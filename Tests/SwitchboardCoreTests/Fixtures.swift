@@ -2,19 +2,8 @@ import Foundation
 
 @testable import SwitchboardCore
 
-/// Test inputs shared by the core tests.
+/// Routing tables and inputs shared by the core tests.
 enum Fixtures {
-    /// The real Inkbox `incoming_call` payload from `../shared/fixtures`.
-    static let incomingCall: Data = {
-        let url = Bundle.module.url(forResource: "phone_incoming_call", withExtension: "json", subdirectory: "Fixtures")!
-        return try! Data(contentsOf: url)
-    }()
-
-    /// The fixture as a mutable JSON object, for variants.
-    static func incomingCallObject() -> [String: Any] {
-        try! JSONSerialization.jsonObject(with: incomingCall) as! [String: Any]
-    }
-
     static func json(_ object: [String: Any]) -> Data {
         try! JSONSerialization.data(withJSONObject: object)
     }

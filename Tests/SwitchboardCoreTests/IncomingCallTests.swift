@@ -1,11 +1,12 @@
 import Foundation
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardCore
 
 struct IncomingCallTests {
     @Test func realFixtureIsRead() throws {
-        let call = try IncomingCall(json: Fixtures.incomingCall)
+        let call = try IncomingCall(json: Fixture.incomingCall)
         #expect(call.id == "3eafefd0-a22f-4e9b-9eb1-8d59e3d9b85f")
         #expect(call.number == "+14155550100")
         #expect(call.caller == "+14155550999")
@@ -22,7 +23,7 @@ struct IncomingCallTests {
     }
 
     @Test func nullCalledNumberIsAbsent() throws {
-        var object = Fixtures.incomingCallObject()
+        var object = Fixture.incomingCallObject()
         object["local_phone_number"] = NSNull()
         let call = try IncomingCall(json: Fixtures.json(object))
         #expect(call.number == nil)
@@ -30,11 +31,11 @@ struct IncomingCallTests {
     }
 
     @Test func unknownFieldsAreIgnored() throws {
-        var object = Fixtures.incomingCallObject()
+        var object = Fixture.incomingCallObject()
         object["future_field"] = ["nested": [1, 2, ["deep": true]], "list": [NSNull(), "x", 1.5e10]]
         object["another"] = "value"
         let call = try IncomingCall(json: Fixtures.json(object))
-        #expect(call == (try IncomingCall(json: Fixtures.incomingCall)))
+        #expect(call == (try IncomingCall(json: Fixture.incomingCall)))
     }
 
     @Test func unicodeContactNamesAreDecoded() throws {
@@ -46,7 +47,7 @@ struct IncomingCallTests {
     }
 
     @Test func noContactsMeansUnknownCaller() throws {
-        var object = Fixtures.incomingCallObject()
+        var object = Fixture.incomingCallObject()
         object["contacts"] = []
         object["agent_identities"] = []
         let call = try IncomingCall(json: Fixtures.json(object))
@@ -85,7 +86,7 @@ struct IncomingCallTests {
     /// objects, and read the same numbers from those that are.
     @Test func agreesWithFoundationOnMutatedBodies() throws {
         var generator = SystemRandomNumberGenerator()
-        let original = Array(Fixtures.incomingCall)
+        let original = Array(Fixture.incomingCall)
         let alphabet = Array("{}[],:\"\\ 0123456789.eE+-truefalsn\u{01}\u{7f}".utf8) + [0xC3, 0xA9, 0xFF]
         for _ in 0..<2_000 {
             let bytes = Fixtures.mutated(original, alphabet: alphabet, using: &generator)

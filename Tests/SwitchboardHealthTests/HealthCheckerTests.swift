@@ -2,6 +2,7 @@ import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardHealth
 import Synchronization
+import SwitchboardTestSupport
 import Testing
 
 /// The background checker against real servers: state machine, reasons, reloads, lifecycle.
@@ -47,13 +48,14 @@ struct HealthCheckerTests {
         defer { silent.stop() }
         let garbage = try RawServer(handler: Behavior.garbage)
         defer { garbage.stop() }
-        let closed = try refusingPort()
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
         let expected: [String: ProbeFailureReason] = [
             "refused": .refused, "timeout": .timeout, "handshake": .handshake, "protocol": .protocol,
         ]
         let checker = HealthChecker(
             targets: [
-                target("refused", .websocket, "ws://127.0.0.1:\(closed)/"),
+                target("refused", .websocket, "ws://127.0.0.1:\(refusing.port)/"),
                 target("timeout", .websocket, "ws://127.0.0.1:\(silent.port)/"),
                 target("handshake", .websocket, "ws://127.0.0.1:\(wrongAccept.port)/"),
                 target("protocol", .http(expect: [], headers: []), "http://127.0.0.1:\(garbage.port)/"),
@@ -66,16 +68,17 @@ struct HealthCheckerTests {
     }
 
     @Test func stoppedDemoBackendIsDetectedAndRefused() async throws {
-        let checker = HealthChecker(targets: [], logger: quietLogger)
+        let backend = try DemoBackendServer()
+        try await backend.start()
+        let checker = HealthChecker(
+            targets: [target("demo", .websocket, "ws://127.0.0.1:\(backend.port)/calls")], logger: quietLogger)
         try await running(checker) {
-            let port = try await withDemoBackend { port in
-                checker.update(targets: [target("demo", .websocket, "ws://127.0.0.1:\(port)/calls")])
-                #expect(await eventually { state(checker, "demo") == .healthy })
-                return port
-            }
+            #expect(await eventually { state(checker, "demo") == .healthy })
+            await backend.stop()
             #expect(await eventually { state(checker, "demo") == .unhealthy })
-            #expect(status(checker, "demo")?.lastProbe?.failure == .refused, "port \(port)")
+            #expect(status(checker, "demo")?.lastProbe?.failure == .refused, "port \(backend.port)")
         }
+        await backend.stop()  // keeps the port reserved until here
     }
 
     @Test func updateKeepsStateOfUnchangedTargetsOnly() async throws {

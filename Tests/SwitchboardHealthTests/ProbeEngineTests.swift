@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardCore
 import Synchronization
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardHealth
@@ -39,15 +40,16 @@ struct ProbeEngineTests {
         defer { silent.stop() }
         let failing = try RawServer(handler: Behavior.http { 500 })
         defer { failing.stop() }
-        let closed = try refusingPort()
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
         let cases: [(HealthCheck, ProbeFailureReason)] = [
             (check(.websocket, "ws://127.0.0.1:\(wrongAccept.port)/"), .handshake),
-            (check(.websocket, "ws://127.0.0.1:\(closed)/"), .refused),
+            (check(.websocket, "ws://127.0.0.1:\(refusing.port)/"), .refused),
             (check(.websocket, "ws://127.0.0.1:\(silent.port)/"), .timeout),
-            (check(.http(expect: [], headers: []), "http://127.0.0.1:\(closed)/"), .refused),
+            (check(.http(expect: [], headers: []), "http://127.0.0.1:\(refusing.port)/"), .refused),
             (check(.http(expect: [], headers: []), "http://127.0.0.1:\(silent.port)/"), .timeout),
             (check(.http(expect: [], headers: []), "http://127.0.0.1:\(failing.port)/"), .status),
-            (check(.tcp, "tcp://127.0.0.1:\(closed)"), .refused),
+            (check(.tcp, "tcp://127.0.0.1:\(refusing.port)"), .refused),
         ]
         let made = try await withEngine { engine in
             for (key, (check, reason)) in cases.enumerated() {
@@ -71,7 +73,7 @@ struct ProbeEngineTests {
                 keys.append(key)
                 return keys[0]
             }
-            return WebSocketKey.accept(for: first)
+            return Behavior.webSocketAccept(for: first)
         }))
         defer { server.stop() }
         let webSocket = check(.websocket, "ws://127.0.0.1:\(server.port)/")

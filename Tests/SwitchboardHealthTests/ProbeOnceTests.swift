@@ -1,5 +1,6 @@
 import SwitchboardCore
 import Synchronization
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardHealth
@@ -65,7 +66,9 @@ struct ProbeOnceTests {
 
     @Test(arguments: [HealthCheck.Kind.websocket, .http(expect: [], headers: []), .tcp])
     func closedPortIsRefused(_ kind: HealthCheck.Kind) async throws {
-        let port = try refusingPort()
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let port = refusing.port
         let result = await probe(kind, "ws://127.0.0.1:\(port)/")
         #expect(result.failure == .refused, "\(result)")
     }
@@ -139,10 +142,11 @@ struct ProbeOnceTests {
         defer { healthy.stop() }
         let failing = try RawServer(handler: Behavior.http { 500 })
         defer { failing.stop() }
-        let closed = try refusingPort()
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
         let kinds: [(String, ProbeFailureReason?)] = [
             ("http://127.0.0.1:\(failing.port)/", .status), ("http://127.0.0.1:\(healthy.port)/", nil),
-            ("http://127.0.0.1:\(closed)/", .refused), ("http://127.0.0.1:\(healthy.port)/x", nil),
+            ("http://127.0.0.1:\(refusing.port)/", .refused), ("http://127.0.0.1:\(healthy.port)/x", nil),
         ]
         let targets = kinds.enumerated().map { target("t\($0.offset)", .http(expect: [], headers: []), $0.element.0) }
         let results = await probeOnce(targets, logger: quietLogger)

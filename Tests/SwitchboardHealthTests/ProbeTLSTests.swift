@@ -1,5 +1,6 @@
 import SwitchboardCore
 import SwitchboardHealth
+import SwitchboardTestSupport
 import Testing
 
 /// TLS is verified by default; `tlsVerify: false` and `caFile` change that. Against `openssl s_server`.

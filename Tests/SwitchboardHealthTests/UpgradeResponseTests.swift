@@ -1,3 +1,4 @@
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardHealth
@@ -43,7 +44,7 @@ struct UpgradeResponseTests {
 
     @Test func rfc6455SampleAcceptKey() {
         // RFC 6455 §1.3: the server's answer to the sample nonce.
-        #expect(WebSocketKey.accept(for: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        #expect(Behavior.webSocketAccept(for: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
     }
 
     @Test func keysAreFreshSixteenByteNonces() {

@@ -3,48 +3,15 @@ import HTTPTypes
 import HummingbirdTesting
 import Logging
 import ServiceLifecycle
-import SwitchboardDemoBackend
-import Synchronization
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardServer
 
-/// A demo backend that a test can stop and start again on the same port.
-final class ControllableBackend: Sendable {
-    let name: String
-    private let state = Mutex<(group: ServiceGroup?, task: Task<Void, any Error>?, port: Int)>((nil, nil, 0))
-
-    init(name: String) {
-        self.name = name
-    }
-
-    var port: Int { state.withLock { $0.port } }
-
-    /// Starts listening (on `port`, or a free port the first time) and returns once it accepts connections.
-    func start() async throws {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let logger = Logger(label: "backend", factory: { _ in SwiftLogNoOpLogHandler() })
-        let app = buildDemoBackend(configuration: .init(host: "127.0.0.1", port: port, name: name), logger: logger) {
-            continuation.yield($0)
-        }
-        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        let bound = await iterator.next() ?? 0
-        state.withLock { $0 = (group, task, bound) }
-    }
-
-    func stop() async {
-        let (group, task) = state.withLock { ($0.group, $0.task) }
-        await group?.triggerGracefulShutdown()
-        _ = try? await task?.value
-    }
-}
-
 /// Health checking end to end: real backends going down and up, answers observed through the webhook.
 @Suite(.timeLimit(.minutes(1)))
 struct FailoverTests {
-    static func routes(_ a: ControllableBackend, _ b: ControllableBackend, panic: Bool = false) -> String {
+    static func routes(_ a: DemoBackendServer, _ b: DemoBackendServer, panic: Bool = false) -> String {
         """
         version: 1
         health: { interval: 100ms, fast_interval: 50ms, timeout: 300ms, rise: 1, fall: 2, jitter: 0% }
@@ -60,20 +27,16 @@ struct FailoverTests {
 
     /// The answer's URL, or `number_default` when it has none.
     static func answer(_ live: LiveSwitchboard) async throws -> String {
-        try await live.post(Payload.fixture).json["client_websocket_url"] as? String ?? "number_default"
+        try await live.post(Fixture.incomingCall).json["client_websocket_url"] as? String ?? "number_default"
     }
 
     /// Polls the webhook (bounded: 10 s) until the answer names `expected`'s port or says number_default.
     static func eventuallyAnswers(_ live: LiveSwitchboard, _ expected: String) async throws -> Bool {
-        for _ in 0..<200 {
-            if try await answer(live).contains(expected) { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
+        try await eventually(within: 10) { try await answer(live).contains(expected) }
     }
 
     @Test func callsMoveOffADeadBackendAndComeBack() async throws {
-        let a = ControllableBackend(name: "a"), b = ControllableBackend(name: "b")
+        let a = try DemoBackendServer(name: "a"), b = try DemoBackendServer(name: "b")
         try await a.start()
         try await b.start()
         try await LiveSwitchboard.with(routes: Self.routes(a, b)) { (live) async throws -> Void in
@@ -99,7 +62,7 @@ struct FailoverTests {
     }
 
     @Test func panicChoosesAmongDownMembers() async throws {
-        let a = ControllableBackend(name: "a"), b = ControllableBackend(name: "b")
+        let a = try DemoBackendServer(name: "a"), b = try DemoBackendServer(name: "b")
         try await a.start()
         try await b.start()
         try await LiveSwitchboard.with(routes: Self.routes(a, b, panic: true)) { (live) async throws -> Void in
@@ -107,7 +70,7 @@ struct FailoverTests {
             await a.stop()
             await b.stop()
             // Wait until both are seen down, then the answer is still the first member, not the fallback.
-            #expect(try await LiveOperationsTests.eventually {
+            #expect(try await eventually {
                 let metrics = try await live.admin(.get, "/metrics").text
                 return metrics.contains(#"switchboard_backend_up{backend="a"} 0"#)
                     && metrics.contains(#"switchboard_backend_up{backend="b"} 0"#)
@@ -117,7 +80,7 @@ struct FailoverTests {
     }
 
     @Test func healthSurvivesAReloadForUnchangedBackends() async throws {
-        let a = ControllableBackend(name: "a")
+        let a = try DemoBackendServer(name: "a")
         try await a.start()
         @Sendable func table(_ backends: String) -> String {
             "version: 1\nhealth: { interval: 10s, fast_interval: 3s, rise: 1 }\nbackends:\n\(backends)\nroutes: []\n"
@@ -128,7 +91,7 @@ struct FailoverTests {
                 let backends = try await live.admin(.get, "/status").json["backends"] as? [[String: Any]] ?? []
                 return Dictionary(uniqueKeysWithValues: backends.map { ($0["name"] as! String, $0["state"] as! String) })
             }
-            #expect(try await LiveOperationsTests.eventually { try await states()["a"] == "healthy" })
+            #expect(try await eventually { try await states()["a"] == "healthy" })
             // Same backend plus a new one: a stays healthy at once (its next probe is seconds away), b starts unknown.
             let added = original + "\n  b: { url: \"ws://127.0.0.1:\(a.port)/other\" }"
             try table(added).write(toFile: live.routesPath, atomically: true, encoding: .utf8)
@@ -158,39 +121,9 @@ struct FailoverTests {
         try await LiveSwitchboard.with(routes: routes) { (live) async throws -> Void in
             #expect(try await live.admin(.get, "/healthz").status == .ok)
             #expect(try await live.admin(.get, "/readyz").status == .serviceUnavailable)
-            #expect(try await LiveOperationsTests.eventually { try await live.admin(.get, "/readyz").status == .ok })
+            #expect(try await eventually { try await live.admin(.get, "/readyz").status == .ok })
             // A hung backend is a timeout, and the server kept answering meanwhile.
-            #expect(try await live.post(Payload.fixture).status == .ok)
+            #expect(try await live.post(Fixture.incomingCall).status == .ok)
         }
-    }
-}
-
-/// A loopback port that accepts connections (the kernel completes the handshake) and never reads or answers.
-final class SilentListener: Sendable {
-    let port: Int
-    private let descriptor: Int32
-
-    init() throws {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
-                bind(descriptor, pointer, length) == 0 && listen(descriptor, 16) == 0
-                    && getsockname(descriptor, pointer, &length) == 0
-            }
-        }
-        guard bound else {
-            close(descriptor)
-            throw CocoaError(.fileWriteUnknown)
-        }
-        self.descriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    deinit {
-        close(descriptor)
     }
 }

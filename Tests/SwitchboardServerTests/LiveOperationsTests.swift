@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import InMemoryLogging
 import Logging
+import SwitchboardTestSupport
 import Synchronization
 import Testing
 
@@ -21,17 +22,8 @@ struct LiveOperationsTests {
     }
 
     static func backendAnswered(_ live: LiveSwitchboard) async throws -> String? {
-        let answer = try await live.post(Payload.fixture).json["client_websocket_url"] as? String
+        let answer = try await live.post(Fixture.incomingCall).json["client_websocket_url"] as? String
         return answer.flatMap { URL(string: $0)?.host?.split(separator: ".").first.map(String.init) }
-    }
-
-    /// Polls until `condition` holds (bounded: 5 s).
-    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<100 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
     }
 
     @Test func adminReloadIsSynchronous() async throws {
@@ -64,7 +56,7 @@ struct LiveOperationsTests {
             let before = try await live.admin(.get, "/status").json["table"] as? [String: Any]
             // An editor's save: write a temporary file, rename it over the original.
             try Self.routes(backend: "renamed").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
-            #expect(try await Self.eventually { try await Self.backendAnswered(live) == "renamed" })
+            #expect(try await eventually { try await Self.backendAnswered(live) == "renamed" })
             let after = try await live.admin(.get, "/status").json["table"] as? [String: Any]
             #expect(after?["version"] as? String != before?["version"] as? String)
             // An in-place write.
@@ -72,10 +64,10 @@ struct LiveOperationsTests {
             try handle.truncate(atOffset: 0)
             try handle.write(contentsOf: Data(Self.routes(backend: "inplace").utf8))
             try handle.close()
-            #expect(try await Self.eventually { try await Self.backendAnswered(live) == "inplace" })
+            #expect(try await eventually { try await Self.backendAnswered(live) == "inplace" })
             // A broken save keeps the running table.
             try "version: 1\nroutes: [".write(toFile: live.routesPath, atomically: true, encoding: .utf8)
-            #expect(try await Self.eventually {
+            #expect(try await eventually {
                 let metrics = try await live.admin(.get, "/metrics").text
                 return metrics.contains(#"switchboard_reloads_total{result="failure"} 1"#)
             })
@@ -104,7 +96,7 @@ struct LiveOperationsTests {
             )
             try files.createSymbolicLink(atPath: directory.appendingPathComponent("..data_tmp").path, withDestinationPath: "..2026_02")
             #expect(rename(directory.appendingPathComponent("..data_tmp").path, directory.appendingPathComponent("..data").path) == 0)
-            #expect(try await Self.eventually { try await Self.backendAnswered(live) == "second" })
+            #expect(try await eventually { try await Self.backendAnswered(live) == "second" })
         }
     }
 
@@ -118,7 +110,7 @@ struct LiveOperationsTests {
                     group.addTask {
                         var failures = 0
                         while !reloading.done, ContinuousClock.now < deadline {
-                            if try await live.post(Payload.fixture).status != .ok { failures += 1 }
+                            if try await live.post(Fixture.incomingCall).status != .ok { failures += 1 }
                         }
                         return failures
                     }
@@ -159,7 +151,7 @@ struct LiveOperationsTests {
 
     @Test func statusShowsTableBackendsAndMaskedDecisions() async throws {
         try await LiveSwitchboard.with(routes: Self.routes(backend: "a")) { live in
-            _ = try await live.post(Payload.fixture, requestID: "status-1")
+            _ = try await live.post(Fixture.incomingCall, requestID: "status-1")
             let status = try await live.admin(.get, "/status").json
             let table = try #require(status["table"] as? [String: Any])
             #expect((table["version"] as? String)?.count == 16)
@@ -167,7 +159,7 @@ struct LiveOperationsTests {
             #expect(table.keys.contains("last_reload_error"))
             let backends = try #require(status["backends"] as? [[String: Any]])
             #expect(backends.map { $0["name"] as? String } == ["a"])
-            #expect(try await Self.eventually {
+            #expect(try await eventually {
                 let backend = (try await live.admin(.get, "/status").json["backends"] as? [[String: Any]])?.first
                 return backend?["state"] as? String == "healthy"
             })
@@ -187,9 +179,9 @@ struct LiveOperationsTests {
         let handler = InMemoryLogHandler()
         let logger = Logger(label: "test", factory: { _ in handler })
         try await LiveSwitchboard.with(routes: Self.routes(backend: "a"), logger: logger) { live in
-            _ = try await live.post(Payload.fixture, requestID: "log-1")
-            _ = try await live.post(Payload.fixture, requestID: "log-1")  // a retry: no second decision
-            _ = try await live.post(Payload.fixture, requestID: "log-2", key: "whsec_wrong")
+            _ = try await live.post(Fixture.incomingCall, requestID: "log-1")
+            _ = try await live.post(Fixture.incomingCall, requestID: "log-1")  // a retry: no second decision
+            _ = try await live.post(Fixture.incomingCall, requestID: "log-2", key: "whsec_wrong")
         }
         let entries = handler.entries
         let decisions = entries.filter { $0.metadata["call_id"] != nil }

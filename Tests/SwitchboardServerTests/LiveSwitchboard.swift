@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import SwitchboardCore
 import SwitchboardServer
+import SwitchboardTestSupport
 
 /// A real Switchboard on loopback ports for one test: routes in a temporary file, both listeners on port 0.
 struct LiveSwitchboard: Sendable {
@@ -20,7 +21,7 @@ struct LiveSwitchboard: Sendable {
         routes: String,
         adminToken: String? = nil,
         watchRoutes: Bool = false,
-        logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        logger: Logger = quietLogger,
         _ body: @Sendable (LiveSwitchboard) async throws -> Value
     ) async throws -> Value {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-\(UUID().uuidString)")
@@ -36,7 +37,7 @@ struct LiveSwitchboard: Sendable {
         routesFile path: String,
         adminToken: String? = nil,
         watchRoutes: Bool = false,
-        logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+        logger: Logger = quietLogger,
         _ body: @Sendable (LiveSwitchboard) async throws -> Value
     ) async throws -> Value {
         let configuration = ServerConfiguration(
@@ -112,19 +113,5 @@ extension TestClient.Response {
     /// The body as a JSON object.
     var json: [String: Any] {
         (body.flatMap { try? JSONSerialization.jsonObject(with: Data($0.readableBytesView)) } as? [String: Any]) ?? [:]
-    }
-}
-
-enum Payload {
-    static let fixture: Data = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("SwitchboardCoreTests/Fixtures/phone_incoming_call.json")
-        return try! Data(contentsOf: url)
-    }()
-
-    static func variant(_ change: (inout [String: Any]) -> Void) -> Data {
-        var object = try! JSONSerialization.jsonObject(with: fixture) as! [String: Any]
-        change(&object)
-        return try! JSONSerialization.data(withJSONObject: object)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardServer
@@ -28,7 +29,7 @@ struct WebhookControllerTests {
 
     @Test func realFixtureIsAnswered() async throws {
         try await LiveSwitchboard.with(routes: Self.routes) { live in
-            let response = try await live.post(Payload.fixture)
+            let response = try await live.post(Fixture.incomingCall)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/json")
             #expect(response.text == #"{"action":"answer","client_websocket_url":"wss://agents.example/%2B14155550999"}"#)
@@ -38,14 +39,14 @@ struct WebhookControllerTests {
     @Test func payloadVariantsRouteAsTheirFieldsSay() async throws {
         try await LiveSwitchboard.with(routes: Self.routes) { live in
             // No agent, a contact with a unicode name: the contacts route.
-            let contact = Payload.variant {
+            let contact = Fixture.incomingCall {
                 $0["agent_identities"] = []
                 $0["contacts"] = [["id": "1", "name": "Zoë 山田 📞", "memories": []]]
                 $0["some_future_field"] = ["nested": [1, 2, 3]]
             }
             #expect(try await live.post(contact).text == #"{"action":"answer","client_websocket_url":"wss://a.example/calls?call=3eafefd0-a22f-4e9b-9eb1-8d59e3d9b85f"}"#)
             // No contacts, no agents, the number unknown to routes.yaml: the number's default.
-            let stranger = Payload.variant {
+            let stranger = Fixture.incomingCall {
                 $0["agent_identities"] = []
                 $0["contacts"] = []
                 $0["local_phone_number"] = "+19995550100"
@@ -53,7 +54,7 @@ struct WebhookControllerTests {
             #expect(try await live.post(stranger).text == #"{"action":"answer"}"#)
             // A null called number (shared line) matches no number condition: `not "+1*"` does not match either,
             // so the call falls through to the pool.
-            let shared = Payload.variant {
+            let shared = Fixture.incomingCall {
                 $0["agent_identities"] = []
                 $0["contacts"] = []
                 $0["local_phone_number"] = NSNull()
@@ -67,26 +68,26 @@ struct WebhookControllerTests {
 
     @Test func headerNamesAreCaseInsensitive() async throws {
         try await LiveSwitchboard.with(routes: Self.routes) { live in
-            let signed = LiveSwitchboard.signedHeaders(Payload.fixture, requestID: "lower-case")
+            let signed = LiveSwitchboard.signedHeaders(Fixture.incomingCall, requestID: "lower-case")
             var lowered = HTTPFields()
             for field in signed { lowered[HTTPField.Name(field.name.rawName.lowercased())!] = field.value }
-            let response = try await live.request(.post, "/webhooks/incoming-call", headers: lowered, body: Payload.fixture, port: live.webhookPort)
+            let response = try await live.request(.post, "/webhooks/incoming-call", headers: lowered, body: Fixture.incomingCall, port: live.webhookPort)
             #expect(response.status == .ok)
         }
     }
 
     @Test func unsignedAndStaleDeliveriesAre401WithAJSONError() async throws {
         try await LiveSwitchboard.with(routes: Self.routes) { live in
-            let wrongKey = try await live.post(Payload.fixture, key: "whsec_wrong")
+            let wrongKey = try await live.post(Fixture.incomingCall, key: "whsec_wrong")
             #expect(wrongKey.status == .unauthorized)
             #expect(wrongKey.json["error"] as? String == "signature does not match")
             #expect(wrongKey.headers[.contentType] == "application/json")
 
-            let stale = try await live.post(Payload.fixture, timestamp: Date().addingTimeInterval(-301))
+            let stale = try await live.post(Fixture.incomingCall, timestamp: Date().addingTimeInterval(-301))
             #expect(stale.status == .unauthorized)
             #expect((stale.json["error"] as? String)?.contains("outside the 300 s window") == true)
 
-            let unsigned = try await live.request(.post, "/webhooks/incoming-call", headers: [:], body: Payload.fixture, port: live.webhookPort)
+            let unsigned = try await live.request(.post, "/webhooks/incoming-call", headers: [:], body: Fixture.incomingCall, port: live.webhookPort)
             #expect(unsigned.status == .unauthorized)
             #expect(unsigned.json["error"] as? String == "missing X-Inkbox-Request-ID header")
         }
@@ -104,7 +105,7 @@ struct WebhookControllerTests {
     @Test func bodyLimitIs64KiB() async throws {
         try await LiveSwitchboard.with(routes: Self.routes) { live in
             // The fixture padded with whitespace to exactly 65,536 bytes is valid JSON and accepted.
-            var exact = Payload.fixture
+            var exact = Fixture.incomingCall
             exact.append(Data(repeating: UInt8(ascii: " "), count: 65_536 - exact.count))
             #expect(exact.count == 65_536)
             #expect(try await live.post(exact).status == .ok)
@@ -121,14 +122,14 @@ struct WebhookControllerTests {
             #expect(get.status == .methodNotAllowed)
             #expect(get.headers[.allow] == "POST")
             #expect(get.json["error"] as? String == "use POST")
-            let other = try await live.post(Payload.fixture, path: "/status")
+            let other = try await live.post(Fixture.incomingCall, path: "/status")
             #expect(other.status == .notFound)
         }
     }
 
     @Test func retriedDeliveryGetsTheIdenticalAnswer() async throws {
         try await LiveSwitchboard.with(routes: Self.routes) { live in
-            let stranger = Payload.variant {
+            let stranger = Fixture.incomingCall {
                 $0["agent_identities"] = []
                 $0["contacts"] = []
             }
@@ -140,7 +141,7 @@ struct WebhookControllerTests {
             let next = try await live.post(stranger, requestID: "delivery-2")
             #expect(next.text != first.text)
 
-            let conflict = try await live.post(Payload.fixture, requestID: "delivery-1")
+            let conflict = try await live.post(Fixture.incomingCall, requestID: "delivery-1")
             #expect(conflict.status == .conflict)
             #expect(conflict.json["error"] as? String == "request ID already used with a different body")
         }
@@ -148,7 +149,7 @@ struct WebhookControllerTests {
 
     @Test func refusedDeliveriesMakeNoDecision() async throws {
         try await LiveSwitchboard.with(routes: Self.routes) { live in
-            let stranger = Payload.variant {
+            let stranger = Fixture.incomingCall {
                 $0["agent_identities"] = []
                 $0["contacts"] = []
             }
@@ -175,7 +176,7 @@ struct WebhookControllerTests {
             for index in 0..<1_000 {
                 let length = Int.random(in: 0...2_048, using: &generator)
                 var body = Data((0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) })
-                if index % 4 == 0 { body = Payload.variant { $0["id"] = String(repeating: "x", count: Int.random(in: 0...500)) } }
+                if index % 4 == 0 { body = Fixture.incomingCall { $0["id"] = String(repeating: "x", count: Int.random(in: 0...500)) } }
                 let printable = { (count: Int) in
                     String((0..<count).map { _ in Character(Unicode.Scalar(UInt8.random(in: 0x21...0x7E, using: &generator))) })
                 }
@@ -191,7 +192,7 @@ struct WebhookControllerTests {
                 #expect(response.json["error"] is String || response.status == .ok)
             }
             #expect(statuses[401, default: 0] > 0 && statuses[400, default: 0] > 0)
-            let answer = try await live.post(Payload.fixture)
+            let answer = try await live.post(Fixture.incomingCall)
             #expect(answer.text == #"{"action":"answer","client_websocket_url":"wss://agents.example/%2B14155550999"}"#)
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SwitchboardTestSupport
 import Testing
 
 @testable import switchboard
@@ -24,7 +25,7 @@ struct CommandLineTests {
 
     @Test func validateExitCodes() async throws {
         let scratch = try Scratch()
-        let valid = try await ChildProcess.run(["validate", Scratch.repositoryRoutes])
+        let valid = try await ChildProcess.run(["validate", Fixture.repositoryRoutes])
         #expect(valid.status == 0)
         #expect(valid.stdout.contains("valid (8 routes, 3 backends, 2 pools"))
 
@@ -41,7 +42,7 @@ struct CommandLineTests {
     }
 
     @Test func serveRefusesToStartWithoutAKey() async throws {
-        let result = try await ChildProcess.run(["serve", "--routes", Scratch.repositoryRoutes, "--listen", "127.0.0.1:0"])
+        let result = try await ChildProcess.run(["serve", "--routes", Fixture.repositoryRoutes, "--listen", "127.0.0.1:0"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("set SWITCHBOARD_SIGNING_KEY"))
         #expect(result.stderr.contains("--signing-key-file"))
@@ -60,7 +61,7 @@ struct CommandLineTests {
 
     @Test func explainShowsTheReasoningAndTheAnswer() async throws {
         let result = try await ChildProcess.run([
-            "explain", "--routes", Scratch.repositoryRoutes, "--payload", Scratch.fixture,
+            "explain", "--routes", Fixture.repositoryRoutes, "--payload", Fixture.incomingCallPath,
             "--caller", "+19005550123", "--at", "2026-01-14T15:00:00Z",
         ])
         #expect(result.status == 0)
@@ -68,7 +69,7 @@ struct CommandLineTests {
         #expect(result.stdout.contains(#"{"action":"reject"}"#))
 
         let down = try await ChildProcess.run([
-            "explain", "--routes", Scratch.repositoryRoutes, "--payload", Scratch.fixture,
+            "explain", "--routes", Fixture.repositoryRoutes, "--payload", Fixture.incomingCallPath,
             "--down", "support-a", "--down", "support-b", "--json",
         ])
         #expect(down.status == 0)
@@ -77,7 +78,7 @@ struct CommandLineTests {
         #expect(object["answer"] as? [String: String] == ["action": "answer"])
         #expect((object["skipped"] as? [[String: String]])?.first?["route"] == "block-premium")
 
-        let unknown = try await ChildProcess.run(["explain", "--routes", Scratch.repositoryRoutes, "--down", "nope"])
+        let unknown = try await ChildProcess.run(["explain", "--routes", Fixture.repositoryRoutes, "--down", "nope"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("no such backend"))
     }
@@ -85,7 +86,7 @@ struct CommandLineTests {
     /// `sign` output checked with Python's hmac module: an implementation independent of ours.
     @Test func signaturesVerifyIndependently() async throws {
         let result = try await ChildProcess.run([
-            "sign", "--key", "whsec_independent", "--payload", Scratch.fixture, "--request-id", "req-7",
+            "sign", "--key", "whsec_independent", "--payload", Fixture.incomingCallPath, "--request-id", "req-7",
             "--timestamp", "1760000000",
         ])
         #expect(result.status == 0)
@@ -100,7 +101,7 @@ struct CommandLineTests {
         python.arguments = [
             "python3", "-c",
             "import hmac,hashlib,sys;print(hmac.new(b'independent', b'req-7.1760000000.'+open(sys.argv[1],'rb').read(), hashlib.sha256).hexdigest())",
-            Scratch.fixture,
+            Fixture.incomingCallPath,
         ]
         let pipe = Pipe()
         python.standardOutput = pipe
@@ -131,9 +132,9 @@ struct CommandLineTests {
             "--signing-key-file", keyFile, "--log-format", "json",
         ])
         let log = try await server.waitForOutput(containing: #""listener":"webhook""#)
-        let port = try #require(Self.jsonPort(log, listener: "webhook"))
+        let port = try #require(log.port(of: "webhook"))
         let answer = try await ChildProcess.run([
-            "sign", "--key", "whsec_from-file", "--payload", Scratch.fixture,
+            "sign", "--key", "whsec_from-file", "--payload", Fixture.incomingCallPath,
             "--url", "http://127.0.0.1:\(port)/webhooks/incoming-call",
         ])
         #expect(answer.status == 0)
@@ -141,7 +142,7 @@ struct CommandLineTests {
             == #"{"action":"answer","client_websocket_url":"ws://127.0.0.1:\#(backendPort)/calls?call=3eafefd0-a22f-4e9b-9eb1-8d59e3d9b85f"}"#)
 
         let wrongKey = try await ChildProcess.run([
-            "sign", "--key", "whsec_other", "--payload", Scratch.fixture,
+            "sign", "--key", "whsec_other", "--payload", Fixture.incomingCallPath,
             "--url", "http://127.0.0.1:\(port)/webhooks/incoming-call",
         ])
         #expect(wrongKey.status == 1)
@@ -162,21 +163,11 @@ struct CommandLineTests {
 
     @Test func serveExitsZeroOnSIGINT() async throws {
         let server = try ChildProcess(
-            ["serve", "--routes", Scratch.repositoryRoutes, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"],
+            ["serve", "--routes", Fixture.repositoryRoutes, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"],
             environment: ["SWITCHBOARD_SIGNING_KEY": "whsec_a,whsec_b"]
         )
         try await server.waitForOutput(containing: "listener=webhook")
         server.signal(SIGINT)
         #expect(try await server.waitForExit() == 0)
-    }
-
-    static func jsonPort(_ log: String, listener: String) -> Int? {
-        for line in log.split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                object["listener"] as? String == listener, let address = object["address"] as? String
-            else { continue }
-            return Int(address.split(separator: ":").last ?? "")
-        }
-        return nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardCore
@@ -27,7 +28,7 @@ struct LiveOperationsCommandTests {
     }
 
     static func signedRequest(port: Int, requestID: String) throws -> (head: String, body: Data) {
-        let body = try Data(contentsOf: URL(fileURLWithPath: Scratch.fixture))
+        let body = Fixture.incomingCall
         let stamp = String(Int(Date().timeIntervalSince1970))
         let signature = try WebhookVerifier(keys: ["whsec_cli"]).signature(requestID: requestID, timestamp: stamp, body: body)
         let head = "POST /webhooks/incoming-call HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
@@ -44,10 +45,12 @@ struct LiveOperationsCommandTests {
         server.signal(SIGHUP)
         try await server.waitForOutput(containing: "routes reloaded")
         #expect(server.stdout.contains("trigger=SIGHUP"))
-        let connection = try RawConnection(port: admin)
-        connection.send(Data("GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
-        let response = String(decoding: connection.receive(), as: UTF8.self)
-        #expect(response.contains(#""name":"after""#))
+        let status = try await blocking {
+            let connection = try RawConnection(port: admin)
+            connection.write("GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return connection.readResponse()?.body ?? ""
+        }
+        #expect(status.contains(#""name":"after""#))
         server.signal(SIGTERM)
         #expect(try await server.waitForExit() == 0)
     }
@@ -57,17 +60,26 @@ struct LiveOperationsCommandTests {
         let scratch = try Scratch()
         let (server, webhook, _) = try await Self.startServer(try scratch.write("routes.yaml", Self.routes("a")))
         let (head, body) = try Self.signedRequest(port: webhook, requestID: "in-flight")
-        let connection = try RawConnection(port: webhook)
-        connection.send(Data(head.utf8) + body.prefix(100))
-        try await Task.sleep(for: .milliseconds(200))
         let signalled = ContinuousClock.now
-        server.signal(SIGTERM)
-        try await Task.sleep(for: .milliseconds(300))
-        // New connections are refused once draining has started…
-        #expect(throws: (any Error).self) { try RawConnection(port: webhook) }
-        // …while the one in flight finishes.
-        connection.send(body.dropFirst(100))
-        let response = String(decoding: connection.receive(), as: UTF8.self)
+        let (refusedWhileDraining, response) = try await blocking { () throws -> (Bool, String) in
+            let connection = try RawConnection(port: webhook)
+            connection.write(Data(head.utf8) + body.prefix(100))
+            // Nothing outside the server shows that it has read those bytes; they are already in its socket buffer,
+            // so a pause far longer than one read lets it take them before the signal arrives.
+            usleep(200_000)
+            server.signal(SIGTERM)
+            // New connections are refused once draining has started (bounded wait: 10 s)…
+            var refused = false
+            for _ in 0..<500 where !refused {
+                refused = (try? RawConnection(port: webhook)) == nil
+                if !refused { usleep(20_000) }
+            }
+            // …while the one in flight finishes.
+            connection.write(body.dropFirst(100))
+            guard let response = connection.readResponse() else { return (refused, "") }
+            return (refused, response.head + "\r\n\r\n" + response.body)
+        }
+        #expect(refusedWhileDraining)
         #expect(response.hasPrefix("HTTP/1.1 200"))
         #expect(response.contains(#"{"action":"answer","client_websocket_url":"wss://a.example/calls"}"#))
         #expect(try await server.waitForExit(timeout: .seconds(10)) == 0)

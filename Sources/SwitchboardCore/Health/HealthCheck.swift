@@ -43,7 +43,7 @@ public struct HealthCheck: Sendable, Hashable {
     }
 }
 
-/// Probe cadence and thresholds (`routes.yaml` `health:`); every parameter defaults to SPEC's value.
+/// Probe cadence and thresholds (`routes.yaml` `health:`); every parameter has the documented default (docs/routes.md).
 public struct HealthTiming: Sendable, Hashable {
     /// Time between probes while the state is settled.
     public var interval: Duration

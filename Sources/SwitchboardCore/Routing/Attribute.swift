@@ -1,4 +1,4 @@
-/// A fact about a call that a `when:` condition can test (SPEC §3 "Attributes").
+/// A fact about a call that a `when:` condition can test (docs/routes.md).
 public enum Attribute: Sendable, Hashable, CustomStringConvertible {
     case caller
     case callerKnown

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A compiled condition value: what one attribute's value must look like (SPEC §3 "Conditions").
+/// A compiled condition value: what one attribute's value must look like (docs/routes.md).
 ///
 /// A missing or null attribute never matches, not even under `not`.
 indirect enum Matcher: Sendable {

@@ -1,7 +1,7 @@
 import Crypto
 import Synchronization
 
-/// Remembers recent answers by Inkbox request ID, so a retried delivery gets the identical answer (SPEC §2).
+/// Remembers recent answers by Inkbox request ID, so a retried delivery gets the identical answer (docs/http.md).
 ///
 /// Keyed by request ID and a digest of the body: the same ID with the same body is a retry (whatever its
 /// timestamp), the same ID with another body is a conflict. Bounded in entries (oldest evicted first) and in

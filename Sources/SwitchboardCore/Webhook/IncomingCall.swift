@@ -1,7 +1,7 @@
 /// The parts of an Inkbox `incoming_call` webhook body that routing reads.
 ///
 /// Unknown fields are ignored; a field that is missing, null or of an unexpected type is nil, so
-/// conditions on it simply do not match (SPEC §1).
+/// conditions on it simply do not match (docs/routes.md).
 public struct IncomingCall: Sendable, Hashable {
     /// `id`: the call's ID.
     public var id: String?

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// Proves a webhook came from Inkbox: HMAC-SHA256 over `{request_id}.{timestamp}.{raw body}` (SPEC §1).
+/// Proves a webhook came from Inkbox: HMAC-SHA256 over `{request_id}.{timestamp}.{raw body}` (docs/http.md).
 ///
 /// Several keys may be valid at once (rotation); a delivery passes when any of them produced the signature.
 /// Comparison is constant-time.

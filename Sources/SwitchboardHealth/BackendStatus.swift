@@ -11,7 +11,7 @@ public enum BackendState: String, Sendable, Hashable, Codable {
     public var isEligible: Bool { self != .unhealthy }
 }
 
-/// Why a probe failed. The raw values are the `reason` labels of SPEC's metrics.
+/// Why a probe failed. The raw values are the `reason` labels of the probe-failure metric.
 public enum ProbeFailureReason: String, Sendable, Hashable, Codable, CaseIterable {
     /// Connection refused or reset before an answer.
     case refused
@@ -60,13 +60,6 @@ public struct ProbeResult: Sendable, Hashable {
     }
 }
 
-extension Duration {
-    /// The duration in (fractional) milliseconds, for display.
-    public var milliseconds: Double {
-        Double(components.seconds) * 1_000 + Double(components.attoseconds) / 1e15
-    }
-}
-
 /// One backend's health as `/status`, `probe` and the router see it.
 public struct BackendStatus: Sendable, Hashable {
     public var name: String
@@ -90,17 +83,5 @@ public struct BackendStatus: Sendable, Hashable {
         self.lastProbe = lastProbe
         self.consecutiveSuccesses = consecutiveSuccesses
         self.consecutiveFailures = consecutiveFailures
-    }
-}
-
-/// What the health checker probes for one backend. Health carries over a reload for a target that
-/// compares equal (same name, same check).
-public struct ProbeTarget: Sendable, Hashable {
-    public var name: String
-    public var check: HealthCheck
-
-    public init(name: String, check: HealthCheck) {
-        self.name = name
-        self.check = check
     }
 }

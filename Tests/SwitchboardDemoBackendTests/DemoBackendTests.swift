@@ -1,7 +1,6 @@
 import Foundation
+import SwitchboardTestSupport
 import Testing
-
-@testable import SwitchboardHealth
 
 #if canImport(Glibc)
 import Glibc
@@ -11,19 +10,7 @@ import Glibc
 @Suite(.timeLimit(.minutes(1)))
 struct DemoBackendTests {
     private func connect(_ port: Int) throws -> RawConnection {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RawServerError.socket(errno) }
-        var address = loopback(port: UInt16(port))
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw RawServerError.socket(errno)
-        }
-        return RawConnection(fd: fd)
+        RawConnection(fd: try Loopback.connect(port: port))
     }
 
     /// A client frame: FIN, opcode, masked payload (clients must mask, RFC 6455 §5.3).
@@ -40,13 +27,13 @@ struct DemoBackendTests {
     private func echoSession(_ port: Int) throws {
         let connection = try connect(port)
         defer { close(connection.fd) }
-        let key = WebSocketKey.random()
+        let key = Behavior.webSocketKey()
         connection.write(
             "GET /calls?call=abc HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n")
         let head = try #require(connection.readHead())
         #expect(head.hasPrefix("HTTP/1.1 101"))
-        #expect(RawConnection.header("Sec-WebSocket-Accept", in: head) == WebSocketKey.accept(for: key))
+        #expect(RawConnection.header("Sec-WebSocket-Accept", in: head) == Behavior.webSocketAccept(for: key))
         for message in ["hello", "¿qué tal?"] {
             let payload = Array(message.utf8)
             connection.write(clientFrame(opcode: 0x1, payload))
@@ -81,7 +68,7 @@ struct DemoBackendTests {
                 let connection = try connect(port)
                 connection.write(
                     "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                        + "Sec-WebSocket-Key: \(WebSocketKey.random())\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                        + "Sec-WebSocket-Key: \(Behavior.webSocketKey())\r\nSec-WebSocket-Version: 13\r\n\r\n")
                 #expect(connection.readHead()?.hasPrefix("HTTP/1.1 101") == true)
                 return connection.fd
             }

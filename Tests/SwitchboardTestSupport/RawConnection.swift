@@ -4,17 +4,31 @@ import Foundation
 import Glibc
 #endif
 
-/// One accepted (or dialled) TCP connection, used by one thread at a time.
-final class RawConnection {
-    let fd: Int32
+/// One TCP connection, accepted by a `RawServer` or dialled with `init(port:)`, used by one thread at a time:
+/// for tests that must control exactly which bytes go out and when.
+public final class RawConnection {
+    public let fd: Int32
+    private let owned: Bool
     private var buffer: [UInt8] = []
 
-    init(fd: Int32) {
+    /// Wraps a descriptor someone else closes (a `RawServer` connection).
+    public init(fd: Int32) {
         self.fd = fd
+        owned = false
+    }
+
+    /// Connects to 127.0.0.1:`port`; the connection closes when this value goes away.
+    public init(port: Int) throws {
+        fd = try Loopback.connect(port: port)
+        owned = true
+    }
+
+    deinit {
+        if owned { close(fd) }
     }
 
     /// Reads one HTTP request or response head (through the blank line); nil at end of stream.
-    func readHead() -> String? {
+    public func readHead() -> String? {
         let end: [UInt8] = Array("\r\n\r\n".utf8)
         while true {
             if let range = firstRange(of: end) {
@@ -22,22 +36,31 @@ final class RawConnection {
                 buffer.removeSubrange(..<(range + end.count))
                 return String(decoding: head, as: UTF8.self)
             }
-            guard fill() else { return nil }
+            guard receive() > 0 else { return nil }
         }
     }
 
     /// Reads exactly `count` bytes; nil at end of stream.
-    func read(count: Int) -> [UInt8]? {
+    public func read(count: Int) -> [UInt8]? {
         while buffer.count < count {
-            guard fill() else { return nil }
+            guard receive() > 0 else { return nil }
         }
         defer { buffer.removeFirst(count) }
         return Array(buffer.prefix(count))
     }
 
+    /// Reads one HTTP response (head and a `Content-Length` body); nil when the stream ends first.
+    public func readResponse() -> (head: String, body: String)? {
+        guard let head = readHead() else { return nil }
+        let length = Self.header("Content-Length", in: head).flatMap { Int($0) } ?? 0
+        guard let body = read(count: length) else { return nil }
+        return (head, String(decoding: body, as: UTF8.self))
+    }
+
     /// Writes all of `bytes`; false when the peer is gone.
     @discardableResult
-    func write(_ bytes: [UInt8]) -> Bool {
+    public func write(_ bytes: some Collection<UInt8>) -> Bool {
+        let bytes = Array(bytes)
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -48,14 +71,14 @@ final class RawConnection {
     }
 
     @discardableResult
-    func write(_ text: String) -> Bool {
+    public func write(_ text: String) -> Bool {
         write(Array(text.utf8))
     }
 
     /// Reads and drops everything until the stream ends; true when the peer closed cleanly (FIN),
     /// false on an error (a reset, or the server being stopped).
     @discardableResult
-    func waitForClose() -> Bool {
+    public func waitForClose() -> Bool {
         while true {
             let count = receive()
             if count == 0 { return true }
@@ -64,7 +87,7 @@ final class RawConnection {
     }
 
     /// Everything until the peer closes cleanly; nil on an error (a reset, or the server being stopped).
-    func readToEnd() -> [UInt8]? {
+    public func readToEnd() -> [UInt8]? {
         while true {
             let count = receive()
             if count == 0 { return buffer }
@@ -72,15 +95,14 @@ final class RawConnection {
         }
     }
 
-    /// Makes the server's `close` send a TCP reset instead of a FIN (`SO_LINGER` 0).
-    /// The handler must return right after, so the server closes the socket.
-    func reset() {
+    /// Makes the next `close` send a TCP reset instead of a FIN (`SO_LINGER` 0).
+    public func reset() {
         var option = linger(l_onoff: 1, l_linger: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &option, socklen_t(MemoryLayout<linger>.size))
     }
 
     /// The value of a header in a head read by `readHead`.
-    static func header(_ name: String, in head: String) -> String? {
+    public static func header(_ name: String, in head: String) -> String? {
         for line in head.split(separator: "\r\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
             if line[..<colon].lowercased() == name.lowercased() {
@@ -90,16 +112,15 @@ final class RawConnection {
         return nil
     }
 
-    private func fill() -> Bool {
-        receive() > 0
-    }
-
     /// One `recv` into the buffer: bytes read, 0 at end of stream, -1 on error.
     private func receive() -> Int {
         var chunk = [UInt8](repeating: 0, count: 4096)
-        let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if count > 0 { buffer += chunk[..<count] }
-        return count
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count < 0, errno == EINTR { continue }
+            if count > 0 { buffer += chunk[..<count] }
+            return count
+        }
     }
 
     private func firstRange(of needle: [UInt8]) -> Int? {

@@ -7,18 +7,18 @@ import Glibc
 /// `openssl s_server -www` on `127.0.0.1:0` with a fresh self-signed certificate for 127.0.0.1:
 /// a real TLS peer without adding a TLS stack to the test target. It answers `GET` with `200`.
 /// Process handling blocks, so it runs on its own threads (see `blocking`), never on the cooperative pool.
-final class TLSServer: Sendable {
-    static let openssl = "/usr/bin/openssl"
-    static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: openssl) }
+public final class TLSServer: Sendable {
+    public static let openssl = "/usr/bin/openssl"
+    public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: openssl) }
 
-    let port: Int
+    public let port: Int
     /// The PEM certificate, usable as a CA file (it is its own issuer).
-    let certificate: String
+    public let certificate: String
     private let process: Process
     private let directory: URL
 
     /// Generates the certificate, starts the server and learns its port.
-    static func start() async throws -> TLSServer {
+    public static func start() async throws -> TLSServer {
         try await blocking { try TLSServer() }
     }
 
@@ -46,7 +46,7 @@ final class TLSServer: Sendable {
             let chunk = reader.availableData
             guard !chunk.isEmpty else {
                 kill(process.processIdentifier, SIGKILL)
-                throw RawServerError.socket(0)
+                throw SocketError("openssl s_server did not start", 0)
             }
             text += String(decoding: chunk, as: UTF8.self)
         }
@@ -55,7 +55,7 @@ final class TLSServer: Sendable {
             let port = line.split(separator: ":").last.flatMap({ Int($0) })
         else {
             kill(process.processIdentifier, SIGKILL)
-            throw RawServerError.socket(0)
+            throw SocketError("openssl s_server did not start", 0)
         }
         self.port = port
         self.certificate = certificate
@@ -64,7 +64,7 @@ final class TLSServer: Sendable {
     }
 
     /// Kills the server (SIGKILL: a child spawned from a thread that blocks signals may not see SIGTERM).
-    func stop() async {
+    public func stop() async {
         let (process, directory) = (self.process, self.directory)
         _ = try? await blocking {
             kill(process.processIdentifier, SIGKILL)
@@ -81,6 +81,6 @@ final class TLSServer: Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw RawServerError.socket(process.terminationStatus) }
+        guard process.terminationStatus == 0 else { throw SocketError("openssl \(arguments.first ?? "")", process.terminationStatus) }
     }
 }

@@ -1,9 +1,10 @@
-@testable import SwitchboardHealth
+import Crypto
+import Foundation
 
 /// Connection handlers for `RawServer`: each is one way a backend can behave.
-enum Behavior {
+public enum Behavior {
     /// Answers every request on the connection (keep-alive) with the status `status()` returns at that moment.
-    static func http(_ status: @escaping @Sendable () -> Int) -> @Sendable (RawConnection) -> Void {
+    public static func http(_ status: @escaping @Sendable () -> Int) -> @Sendable (RawConnection) -> Void {
         { connection in
             while connection.readHead() != nil {
                 connection.write("HTTP/1.1 \(status()) Whatever\r\nContent-Length: 2\r\n\r\nok")
@@ -12,8 +13,8 @@ enum Behavior {
     }
 
     /// Answers the upgrade with `101` and the accept value `accept(key)`, then waits for the client to close.
-    static func upgrade(
-        accept: @escaping @Sendable (String) -> String = WebSocketKey.accept(for:),
+    public static func upgrade(
+        accept: @escaping @Sendable (String) -> String = webSocketAccept(for:),
         onClosed: @escaping @Sendable () -> Void = {}
     ) -> @Sendable (RawConnection) -> Void {
         { connection in
@@ -28,7 +29,7 @@ enum Behavior {
     }
 
     /// Answers `200` with a body that never ends (until the client goes away).
-    static let endlessBody: @Sendable (RawConnection) -> Void = { connection in
+    public static let endlessBody: @Sendable (RawConnection) -> Void = { connection in
         _ = connection.readHead()
         connection.write("HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\n")
         let chunk = [UInt8](repeating: 0x61, count: 64 * 1024)
@@ -36,19 +37,29 @@ enum Behavior {
     }
 
     /// Accepts and never answers.
-    static let silent: @Sendable (RawConnection) -> Void = { connection in
+    public static let silent: @Sendable (RawConnection) -> Void = { connection in
         connection.waitForClose()
     }
 
     /// Answers the request with bytes that are not HTTP, then closes.
-    static let garbage: @Sendable (RawConnection) -> Void = { connection in
+    public static let garbage: @Sendable (RawConnection) -> Void = { connection in
         _ = connection.readHead()
         connection.write("SSH-2.0-OpenSSH_9.2 not a web server\r\n\r\n")
     }
 
     /// Reads the request and resets the connection instead of answering.
-    static let reset: @Sendable (RawConnection) -> Void = { connection in
+    public static let reset: @Sendable (RawConnection) -> Void = { connection in
         _ = connection.readHead()
         connection.reset()
+    }
+
+    /// `Sec-WebSocket-Accept` for a key (RFC 6455 §4.2.2), computed independently of the code under test.
+    public static func webSocketAccept(for key: String) -> String {
+        Data(Insecure.SHA1.hash(data: Data((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").utf8))).base64EncodedString()
+    }
+
+    /// A fresh random `Sec-WebSocket-Key`.
+    public static func webSocketKey() -> String {
+        Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
     }
 }

@@ -1,0 +1,16 @@
+extension Duration {
+    /// Milliseconds with their fraction, for display (`latency_ms`).
+    public var milliseconds: Double {
+        Double(components.seconds) * 1_000 + Double(components.attoseconds) / 1e15
+    }
+
+    /// Whole milliseconds, rounded down, for APIs that count in integers (libcurl's timeouts, poll).
+    public var wholeMilliseconds: Int64 {
+        components.seconds &* 1_000 &+ components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Whole microseconds, rounded down.
+    public var wholeMicroseconds: Int64 {
+        components.seconds &* 1_000_000 &+ components.attoseconds / 1_000_000_000_000
+    }
+}

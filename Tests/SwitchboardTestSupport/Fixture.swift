@@ -1,0 +1,36 @@
+import Foundation
+
+/// Real Inkbox payloads (copied unchanged from Inkbox's public SDK test fixtures) and files of this repository.
+public enum Fixture {
+    /// The `incoming_call` webhook body.
+    public static let incomingCall: Data = load("phone_incoming_call")
+    /// The `call.ended` event for the same call.
+    public static let callEnded: Data = load("call_ended")
+
+    /// Where the `incoming_call` fixture is on disk, for commands that take a file.
+    public static let incomingCallPath: String = url("phone_incoming_call").path
+
+    /// The repository's own `routes.yaml`.
+    public static let repositoryRoutes: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("routes.yaml").path
+
+    /// The `incoming_call` fixture as a mutable JSON object, for variants.
+    public static func incomingCallObject() -> [String: Any] {
+        try! JSONSerialization.jsonObject(with: incomingCall) as! [String: Any]
+    }
+
+    /// The `incoming_call` fixture with `change` applied.
+    public static func incomingCall(_ change: (inout [String: Any]) -> Void) -> Data {
+        var object = incomingCallObject()
+        change(&object)
+        return try! JSONSerialization.data(withJSONObject: object)
+    }
+
+    private static func url(_ name: String) -> URL {
+        Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures")!
+    }
+
+    private static func load(_ name: String) -> Data {
+        try! Data(contentsOf: url(name))
+    }
+}
