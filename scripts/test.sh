@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it: install what is missing, then build and run every test.
 # Warnings are errors in Switchboard's own targets (Package.swift: treatAllWarnings).
 #
-#   scripts/test.sh              build and run every test once
+#   scripts/test.sh              build, check the deployment files (scripts/check-deploy.sh), run every test once
 #   scripts/test.sh --repeat N   build once, then run the whole suite N times in a row; stops at the first failure
 #                                and says which run failed (a flaky test is a bug, not something to retry)
 set -euo pipefail
@@ -14,10 +14,11 @@ case "${1:-}" in
     *) echo "usage: scripts/test.sh [--repeat N]" >&2; exit 2 ;;
 esac
 "$(dirname "$0")/install-deps.sh"
-if [ "$repeat" -eq 1 ]; then
-    exec swift test
-fi
 swift build --build-tests
+"$(dirname "$0")/check-deploy.sh"
+if [ "$repeat" -eq 1 ]; then
+    exec swift test --skip-build
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for run in $(seq 1 "$repeat"); do
