@@ -84,7 +84,19 @@ struct HealthCheckerTests {
     @Test func updateKeepsStateOfUnchangedTargetsOnly() async throws {
         let server = try RawServer(handler: Behavior.http { 200 })
         defer { server.stop() }
+        // New and changed targets are probed against a server that holds its answer until the gate opens, so their
+        // state before any result can be read without a race.
+        let gate = Gate()
+        let held = try RawServer(handler: Behavior.http {
+            gate.wait()
+            return 200
+        })
+        defer {
+            gate.open()
+            held.stop()
+        }
         let url = "http://127.0.0.1:\(server.port)/"
+        let heldURL = "http://127.0.0.1:\(held.port)/"
         let maps = Mutex<[[String: BackendState]]>([])
         let checker = HealthChecker(
             targets: [target("a", .http(expect: [], headers: []), url), target("b", .tcp, url)],
@@ -93,14 +105,18 @@ struct HealthCheckerTests {
         try await running(checker) {
             #expect(await eventually { checker.states() == ["a": .healthy, "b": .healthy] })
             let before = try #require(status(checker, "a"))
-            let changed = target("b", .http(expect: [204], headers: []), url)
-            checker.update(targets: [target("c", .none, url), changed, target("a", .http(expect: [], headers: []), url)])
+            var patient = fastTiming
+            patient.timeout = .seconds(10)  // held answers must not time out before the gate opens
+            let changed = target("b", .http(expect: [204], headers: []), heldURL, timing: patient)
+            let added = target("c", .http(expect: [], headers: []), heldURL, timing: patient)
+            checker.update(targets: [added, changed, target("a", .http(expect: [], headers: []), url)])
             let after = checker.statuses()
             #expect(after.map(\.name) == ["c", "b", "a"])
             #expect(after[2].state == .healthy)
             #expect(after[2].consecutiveSuccesses >= before.consecutiveSuccesses)
             #expect(after[1].state == .unknown && after[1].lastProbe == nil)
             #expect(maps.withLock { $0.last } == ["a": .healthy, "b": .unknown, "c": .unknown])
+            gate.open()
             #expect(await eventually { checker.states() == ["a": .healthy, "b": .unhealthy, "c": .healthy] })
         }
     }

@@ -82,8 +82,11 @@ struct FailoverTests {
     @Test func healthSurvivesAReloadForUnchangedBackends() async throws {
         let a = try DemoBackendServer(name: "a")
         try await a.start()
+        // New and moved backends point at a listener that never answers, with a probe timeout far longer than the
+        // test needs: their state is still `unknown` when it is read, however fast or slow the machine is.
+        let silent = try SilentListener()
         @Sendable func table(_ backends: String) -> String {
-            "version: 1\nhealth: { interval: 10s, fast_interval: 3s, rise: 1 }\nbackends:\n\(backends)\nroutes: []\n"
+            "version: 1\nhealth: { interval: 10s, timeout: 9s, fast_interval: 3s, rise: 1 }\nbackends:\n\(backends)\nroutes: []\n"
         }
         let original = "  a: { url: \"ws://127.0.0.1:\(a.port)/calls\" }"
         try await LiveSwitchboard.with(routes: table(original)) { (live) async throws -> Void in
@@ -93,18 +96,19 @@ struct FailoverTests {
             }
             #expect(try await eventually { try await states()["a"] == "healthy" })
             // Same backend plus a new one: a stays healthy at once (its next probe is seconds away), b starts unknown.
-            let added = original + "\n  b: { url: \"ws://127.0.0.1:\(a.port)/other\" }"
+            let added = original + "\n  b: { url: \"ws://127.0.0.1:\(silent.port)/other\" }"
             try table(added).write(toFile: live.routesPath, atomically: true, encoding: .utf8)
             #expect(try await live.admin(.post, "/admin/reload").status == .ok)
             #expect(try await states() == ["a": "healthy", "b": "unknown"])
             // A changed URL is a new backend as far as health goes; a removed one is gone.
-            try table("  a: { url: \"ws://127.0.0.1:\(a.port)/moved\" }").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
+            try table("  a: { url: \"ws://127.0.0.1:\(silent.port)/moved\" }").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
             #expect(try await live.admin(.post, "/admin/reload").status == .ok)
             #expect(try await states() == ["a": "unknown"])
             let metrics = try await live.admin(.get, "/metrics").text
             #expect(!metrics.contains(#"switchboard_backend_up{backend="b"}"#))
         }
         await a.stop()
+        withExtendedLifetime(silent) {}
     }
 
     @Test func readyOnlyAfterTheFirstProbeRound() async throws {
