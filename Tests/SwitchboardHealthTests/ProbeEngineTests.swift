@@ -29,8 +29,8 @@ struct ProbeEngineTests {
         }
     }
 
-    private func check(_ kind: HealthCheck.Kind, _ url: String) -> HealthCheck {
-        HealthCheck(kind: kind, url: url, timing: fastTiming)
+    private func check(_ kind: HealthCheck.Kind, _ url: String, timing: HealthTiming = fastTiming) -> HealthCheck {
+        HealthCheck(kind: kind, url: url, timing: timing)
     }
 
     @Test func keptHandleStillDetectsEveryFailureOnEveryProbe() async throws {
@@ -45,9 +45,9 @@ struct ProbeEngineTests {
         let cases: [(HealthCheck, ProbeFailureReason)] = [
             (check(.websocket, "ws://127.0.0.1:\(wrongAccept.port)/"), .handshake),
             (check(.websocket, "ws://127.0.0.1:\(refusing.port)/"), .refused),
-            (check(.websocket, "ws://127.0.0.1:\(silent.port)/"), .timeout),
+            (check(.websocket, "ws://127.0.0.1:\(silent.port)/", timing: hangTiming), .timeout),
             (check(.http(expect: [], headers: []), "http://127.0.0.1:\(refusing.port)/"), .refused),
-            (check(.http(expect: [], headers: []), "http://127.0.0.1:\(silent.port)/"), .timeout),
+            (check(.http(expect: [], headers: []), "http://127.0.0.1:\(silent.port)/", timing: hangTiming), .timeout),
             (check(.http(expect: [], headers: []), "http://127.0.0.1:\(failing.port)/"), .status),
             (check(.tcp, "tcp://127.0.0.1:\(refusing.port)"), .refused),
         ]

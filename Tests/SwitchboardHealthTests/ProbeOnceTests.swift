@@ -8,8 +8,8 @@ import Testing
 /// Every check kind against real servers on loopback, one round at a time.
 @Suite(.timeLimit(.minutes(1)))
 struct ProbeOnceTests {
-    private func probe(_ kind: HealthCheck.Kind, _ url: String) async -> ProbeResult {
-        let results = await probeOnce([target("t", kind, url)], logger: quietLogger)
+    private func probe(_ kind: HealthCheck.Kind, _ url: String, timing: HealthTiming = fastTiming) async -> ProbeResult {
+        let results = await probeOnce([target("t", kind, url, timing: timing)], logger: quietLogger)
         return results[0]
     }
 
@@ -84,10 +84,10 @@ struct ProbeOnceTests {
     func silentServerTimesOut(_ kind: HealthCheck.Kind) async throws {
         let server = try RawServer(handler: Behavior.silent)
         defer { server.stop() }
-        let result = await probe(kind, "ws://127.0.0.1:\(server.port)/")
+        let result = await probe(kind, "ws://127.0.0.1:\(server.port)/", timing: hangTiming)
         #expect(result.failure == .timeout, "\(result)")
         // It waited for the timeout rather than failing at once (libcurl's ms timers may fire a hair early).
-        #expect(result.latency >= fastTiming.timeout - .milliseconds(20))
+        #expect(result.latency >= hangTiming.timeout - .milliseconds(20))
     }
 
     @Test(arguments: [HealthCheck.Kind.websocket, .http(expect: [], headers: [])])

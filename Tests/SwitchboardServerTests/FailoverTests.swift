@@ -14,7 +14,7 @@ struct FailoverTests {
     static func routes(_ a: DemoBackendServer, _ b: DemoBackendServer, panic: Bool = false) -> String {
         """
         version: 1
-        health: { interval: 100ms, fast_interval: 50ms, timeout: 300ms, rise: 1, fall: 2, jitter: 0% }
+        health: { interval: 100ms, fast_interval: 50ms, timeout: 5s, rise: 1, fall: 2, jitter: 0% }
         backends:
           a: { url: "ws://127.0.0.1:\(a.port)/calls" }
           b: { url: "ws://127.0.0.1:\(b.port)/calls", health: { check: http, url: "http://127.0.0.1:\(b.port)/healthz" } }
@@ -116,7 +116,7 @@ struct FailoverTests {
         let listener = try SilentListener()
         let routes = """
             version: 1
-            health: { timeout: 1500ms }
+            health: { timeout: 4s }
             backends:
               slow: { url: "ws://127.0.0.1:\(listener.port)/calls" }
             routes:

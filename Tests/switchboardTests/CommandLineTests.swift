@@ -121,6 +121,7 @@ struct CommandLineTests {
         let backendPort = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
         let routes = try scratch.write("routes.yaml", """
             version: 1
+            health: { timeout: 5s }
             backends:
               agent: { url: "ws://127.0.0.1:\(backendPort)/calls?call={call.id}" }
             routes:

@@ -14,6 +14,7 @@ struct ProbeCommandTests {
         let dead = refusing.port
         let healthy = try scratch.write("healthy.yaml", """
             version: 1
+            health: { timeout: 5s }
             backends:
               ws: { url: "ws://127.0.0.1:\(port)/calls?call={call.id}" }
               web: { url: "ws://127.0.0.1:\(port)/calls", health: { check: http, url: "http://127.0.0.1:\(port)/healthz" } }
@@ -28,6 +29,7 @@ struct ProbeCommandTests {
 
         let mixed = try scratch.write("mixed.yaml", """
             version: 1
+            health: { timeout: 5s }
             backends:
               ws: { url: "ws://127.0.0.1:\(port)/calls" }
               gone: { url: "ws://127.0.0.1:\(dead)/calls" }
