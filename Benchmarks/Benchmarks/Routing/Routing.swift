@@ -2,7 +2,7 @@ import Benchmark
 import Foundation
 import SwitchboardCore
 
-// Routing decision time for the tables issue #3 names, and the cost of loading a large table.
+// Routing decision time for the tables of docs/performance.md, and the cost of loading a large table.
 // Every decision benchmark reports time per decision (scalingFactor .kilo: 1,000 decisions per iteration) and
 // mallocs per decision.
 
@@ -29,7 +29,7 @@ let benchmarks: @Sendable () -> Void = {
     // (a) The repository's routes.yaml with the real Inkbox fixture.
     let repository = try! RoutingTable.load(path: Tables.repositoryFile("routes.yaml"), environment: [:])
     let fixture = try! IncomingCall(json: Data(contentsOf: URL(fileURLWithPath: Tables.repositoryFile(
-        "Tests/SwitchboardCoreTests/Fixtures/phone_incoming_call.json"))))
+        "Tests/SwitchboardTestSupport/Fixtures/phone_incoming_call.json"))))
     decisions("(a) repository routes.yaml, Inkbox fixture", repository, fixture)
 
     // (b) One route per called number: the first, a middle and the last number; 100 and 10,000 routes.

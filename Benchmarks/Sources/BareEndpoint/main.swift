@@ -1,6 +1,6 @@
 import Hummingbird
 
-// The baseline for Benchmarks/webhook: the same Hummingbird stack Switchboard uses, the same route, a body read
+// The baseline for Benchmarks/scripts/webhook.sh: the same Hummingbird stack Switchboard uses, the same route, a body read
 // with the same limit, and a fixed JSON answer — no verification, parsing or routing.
 let port = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 8081 : 8081
 let answer = #"{"action":"answer","client_websocket_url":"ws://127.0.0.1:9001/calls"}"#

@@ -1,4 +1,4 @@
-// Detection and recovery times of the health checker with SPEC's defaults (interval 2 s, timeout 1 s,
+// Detection and recovery times of the health checker with the default timing (interval 2 s, timeout 1 s,
 // rise 2, fall 2, fast_interval 500 ms, jitter 10 %), against a demo backend in a child process that is
 // made to fail CYCLES times, either refusing (SIGKILL: the port closes) or hanging (SIGSTOP: the kernel still
 // accepts connections, nothing answers). Detection: failure injected -> checker reports unhealthy.
@@ -34,7 +34,7 @@ let runner = Task { try await checker.run() }
 var detections: [Duration] = []
 var recoveries: [Duration] = []
 _ = try await transitions.wait(for: .healthy, since: .now - .seconds(3600))
-print("cycle  detection_ms  recovery_ms   (\(arguments[2]), \(checkName) check, SPEC defaults)")
+print("cycle  detection_ms  recovery_ms   (\(arguments[2]), \(checkName) check, default timing)")
 for cycle in 1...cycles {
     try await Task.sleep(for: .milliseconds(Int.random(in: 500..<2500)))  // random phase against the probes
     let failedAt = ContinuousClock.now

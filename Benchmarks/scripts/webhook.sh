@@ -3,7 +3,7 @@
 # machine, with the same wrk load and the same pre-signed requests, alternating A/B for ROUNDS rounds.
 # Reports requests/s, p50/p99 latency and server CPU time per request (from /proc/PID/stat), and the ratios.
 #
-#   Benchmarks/webhook/run.sh            (ROUNDS=3 DURATION=15 CONNECTIONS=64 THREADS=2 to change;
+#   Benchmarks/scripts/webhook.sh        (ROUNDS=3 DURATION=15 CONNECTIONS=64 THREADS=2 to change;
 #                                          SERVE_ARGS="--log-level notice" runs Switchboard without decision lines)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,10 +19,10 @@ trap cleanup EXIT
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 echo "==> release builds"
 (cd "$root" && swift build -c release --product switchboard >/dev/null)
-(cd "$here/.." && swift build -c release --product BareEndpoint >/dev/null)
+swift build -c release --package-path "$root/Benchmarks" --product BareEndpoint >/dev/null
 switchboard="$root/.build/release/switchboard"
-bare="$here/../.build/release/BareEndpoint"
-fixture="$root/Tests/SwitchboardCoreTests/Fixtures/phone_incoming_call.json"
+bare="$root/Benchmarks/.build/release/BareEndpoint"
+fixture="$root/Tests/SwitchboardTestSupport/Fixtures/phone_incoming_call.json"
 
 # Demo backends for the repository's routes.yaml, on ports of their own.
 "$switchboard" demo-backend --listen 127.0.0.1:19001 --name support-a >/dev/null & pids+=($!)

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # CPU and memory of one process probing COUNT loopback backends every second, beside HAProxy 2.6 doing HTTP
-# checks (inter 1s) on the same backends.
-# Usage: Benchmarks/health/scale.sh [DURATION_S=120] [COUNT=1000] [BASE=20000] [which: all|http|websocket|haproxy]
+# checks (inter 1s) on the same backends (docs/health.md).
+# Usage: Benchmarks/scripts/scale.sh [DURATION_S=120] [COUNT=1000] [BASE=20000] [which: all|http|websocket|haproxy]
 # BENCH_BIN=DIR uses bench-farm and bench-scale from DIR instead of building them.
 set -euo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")/.."
 duration="${1:-120}"
 count="${2:-1000}"
 base="${3:-20000}"
@@ -13,7 +13,8 @@ ulimit -n "$(ulimit -Hn)"   # 1,000 backends need more than 1,024 descriptors
 if [[ -n "${BENCH_BIN:-}" ]]; then
     bin="$BENCH_BIN"   # prebuilt tools, e.g. a copy from another commit for a before/after comparison
 else
-    swift build -c release >/dev/null
+    swift build -c release --product bench-farm >/dev/null
+    swift build -c release --product bench-scale >/dev/null
     bin="$(swift build -c release --show-bin-path)"
 fi
 
