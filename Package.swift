@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "SwitchboardHealth", targets: ["SwitchboardHealth"]),
         .library(name: "SwitchboardServer", targets: ["SwitchboardServer"]),
         .library(name: "SwitchboardDemoBackend", targets: ["SwitchboardDemoBackend"]),
+        .library(name: "SwitchboardInkbox", targets: ["SwitchboardInkbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -31,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -87,6 +89,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SwitchboardInkbox",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "switchboard",
             dependencies: [
@@ -94,6 +105,7 @@ let package = Package(
                 "SwitchboardHealth",
                 "SwitchboardServer",
                 "SwitchboardDemoBackend",
+                "SwitchboardInkbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,6 +118,7 @@ let package = Package(
             name: "SwitchboardTestSupport",
             dependencies: [
                 "SwitchboardDemoBackend",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -133,6 +146,11 @@ let package = Package(
         .testTarget(
             name: "SwitchboardDemoBackendTests",
             dependencies: ["SwitchboardTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwitchboardInkboxTests",
+            dependencies: ["SwitchboardInkbox", "SwitchboardTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -26,10 +26,7 @@ struct Probe: AsyncParsableCommand {
                 result.failure.map { "\($0.rawValue): \(result.detail)" } ?? "",
             ])
         }
-        let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        for row in rows {
-            print(zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
-        }
+        printTable(rows)
         let downCount = results.filter { !$0.ok }.count
         if downCount > 0 {
             printError("\(downCount) of \(results.count) backends down")

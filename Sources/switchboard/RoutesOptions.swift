@@ -8,8 +8,13 @@ struct RoutesOptions: ParsableArguments {
 
     /// Loads the table; an invalid one prints every problem and exits 1.
     func load() throws -> RoutingTable {
+        try Self.load(routes)
+    }
+
+    /// Loads the table at `path`; an invalid one prints every problem and exits 1.
+    static func load(_ path: String) throws -> RoutingTable {
         do {
-            let table = try RoutingTable.load(path: routes)
+            let table = try RoutingTable.load(path: path)
             for warning in table.warnings { printError(warning.description) }
             return table
         } catch {

@@ -35,6 +35,10 @@ public struct RoutingTable: Sendable {
         self.warnings = warnings
     }
 
+    /// The called numbers this table names: those under `numbers:` and the exact values of `number` conditions.
+    /// `switchboard inkbox` attaches these to Switchboard and reports drift against them.
+    public var namedNumbers: Set<String> { Set(numbers.keys).union(index.byNumber.keys) }
+
     /// What the health checker should probe: one target per backend, in table order.
     public var probeTargets: [ProbeTarget] { backends.map(\.probeTarget) }
 
