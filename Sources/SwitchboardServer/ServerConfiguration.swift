@@ -40,6 +40,12 @@ public struct ServerConfiguration: Sendable {
     public var environment: [String: String]
     /// Watch the routes file's directory and reload on change.
     public var watchRoutes: Bool
+    /// Timeouts and connection cap of the webhook listener.
+    public var webhookLimits = ListenerLimits()
+    /// Timeouts and connection cap of the admin listener.
+    public var adminLimits = ListenerLimits.admin
+    /// How long a graceful shutdown may wait for open connections before closing them.
+    public var shutdownTimeout: Duration = .seconds(10)
 
     public init(
         routesPath: String = "routes.yaml",

@@ -89,6 +89,11 @@ public final class SwitchboardMetrics: Sendable {
         }
     }
 
+    /// Counts a connection Switchboard closed itself: `reason` is `limit`, `header_timeout` or `body_timeout`.
+    func connectionClosed(listener: String, reason: String) {
+        counter("switchboard_connections_closed_total", ("listener", listener), ("reason", reason)).increment()
+    }
+
     /// The Prometheus text exposition.
     public func render() -> [UInt8] {
         var buffer: [UInt8] = []

@@ -22,31 +22,39 @@ struct WebhookController: Sendable {
     static let timestampField = HTTPField.Name(WebhookVerifier.timestampHeader)!
     static let signatureField = HTTPField.Name(WebhookVerifier.signatureHeader)!
 
-    /// Serves `path`: POST is the webhook, every other method 405.
-    func addRoutes(to router: Router<some RequestContext>, path: String) {
+    /// Serves `path`: POST is the webhook, every other method (TRACE, PROPFIND, QUERY, … too) 405.
+    func addRoutes<Context: RequestContext>(to router: Router<Context>, path: String) {
+        router.add(middleware: PostOnlyMiddleware(paths: [path]))
         router.post(RouterPath(path)) { request, context in await self.handle(request, context: context) }
-        for method: HTTPRequest.Method in [.get, .head, .put, .delete, .patch, .options] {
-            router.on(RouterPath(path), method: method) { _, _ in
-                var response = JSONResponse.error(.methodNotAllowed, "use POST")
-                response.headers[.allow] = "POST"
-                return response
-            }
-        }
     }
 
     func handle(_ request: Request, context: some RequestContext) async -> Response {
         let started = ContinuousClock.now
+        // Refused before a byte of the body is read: the connection is closed after the answer, so a stranger's
+        // body is never read and discarded.
+        do {
+            try WebhookVerifier.checkHeaders(
+                requestID: request.headers[Self.requestIDField], timestamp: request.headers[Self.timestampField],
+                signature: request.headers[Self.signatureField]
+            )
+        } catch {
+            return refuse(.unauthorized, "unauthorized", error.description, request, started, closing: true)
+        }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodySize {
-            return refuse(.contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started)
+            return refuse(
+                .contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started, closing: true
+            )
         }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodySize)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            return refuse(.contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started)
+            return refuse(
+                .contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started, closing: true
+            )
         } catch {
-            return refuse(.badRequest, "bad_request", "could not read the request body", request, started)
+            return refuse(.badRequest, "bad_request", "could not read the request body", request, started, closing: true)
         }
         return body.withUnsafeReadableBytes { bytes in respond(request, body: bytes, started: started) }
     }
@@ -107,9 +115,10 @@ struct WebhookController: Sendable {
         return response
     }
 
+    /// A refusal; `closing` when the body may be unread, so the connection closes after the answer.
     private func refuse(
         _ status: HTTPResponse.Status, _ outcome: String, _ message: String, _ request: Request,
-        _ started: ContinuousClock.Instant
+        _ started: ContinuousClock.Instant, closing: Bool = false
     ) -> Response {
         metrics.webhook(outcome: outcome, duration: ContinuousClock.now - started)
         logger.notice(
@@ -119,6 +128,24 @@ struct WebhookController: Sendable {
                 "request_id": "\(request.headers[Self.requestIDField] ?? "-")",
             ]
         )
-        return JSONResponse.error(status, message)
+        var response = JSONResponse.error(status, message)
+        if closing { response.headers[.connection] = "close" }
+        return response
+    }
+}
+
+/// Answers 405 with `Allow: POST` for any method but POST on the webhook paths, including methods the router does
+/// not know (TRACE, PROPFIND, QUERY), which would otherwise be 404.
+struct PostOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let paths: Set<String>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard request.method != .post, paths.contains(request.uri.path) else { return try await next(request, context) }
+        var response = JSONResponse.error(.methodNotAllowed, "use POST")
+        response.headers[.allow] = "POST"
+        response.headers[.connection] = "close"
+        return response
     }
 }
