@@ -22,6 +22,12 @@ public struct ServerConfiguration: Sendable {
         }
 
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+        /// Whether only this machine can reach the address: `localhost`, `127.0.0.0/8` or `::1`.
+        public var isLoopback: Bool {
+            let host = host.lowercased()
+            return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        }
     }
 
     public var routesPath: String

@@ -52,6 +52,12 @@ struct Serve: AsyncParsableCommand {
     )
     var shutdownTimeout = DurationArgument("10s")
 
+    @Flag(
+        name: .customLong("admin-insecure"),
+        help: "Allow a non-loopback --admin-listen without SWITCHBOARD_ADMIN_TOKEN."
+    )
+    var adminInsecure = false
+
     @Option(name: .customLong("log-format"), help: "text or json.")
     var logFormat = LogFormat.text
 
@@ -72,6 +78,15 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let keys = try signingKeys(environment)
+        let adminToken = environment["SWITCHBOARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if adminToken == nil, !adminListen.isLoopback, !adminInsecure {
+            printError(
+                "refusing to start: --admin-listen \(adminListen) is reachable from other machines and "
+                    + "SWITCHBOARD_ADMIN_TOKEN is not set, so anyone could read /status and /metrics and reload the "
+                    + "routes; set SWITCHBOARD_ADMIN_TOKEN, listen on 127.0.0.1, or pass --admin-insecure"
+            )
+            throw ExitCode(2)
+        }
         let logger = makeLogger(format: logFormat, level: logLevel)
         var configuration = ServerConfiguration(
             routesPath: routes,
@@ -79,7 +94,7 @@ struct Serve: AsyncParsableCommand {
             adminListen: adminListen,
             webhookPath: webhookPath,
             signingKeys: keys,
-            adminToken: environment["SWITCHBOARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            adminToken: adminToken,
             environment: environment
         )
         configuration.shutdownTimeout = shutdownTimeout.duration

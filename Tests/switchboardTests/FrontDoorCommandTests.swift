@@ -98,3 +98,53 @@ struct FrontDoorCommandTests {
         }
     }
 }
+
+/// Secrets and the admin listener's exposure, as the commands show them.
+@Suite(.timeLimit(.minutes(1)))
+struct SecretCommandTests {
+    static let routes = """
+        version: 1
+        backends:
+          a: { url: "wss://agent:${AGENT_PASSWORD}@a.example/calls?token=${AGENT_TOKEN}", health: { check: none } }
+        routes:
+          - { name: all, to: a }
+        """
+    static let environment = ["AGENT_PASSWORD": "pa55-w0rd-xyz", "AGENT_TOKEN": "t0ken-abc-123"]
+
+    @Test func explainAndValidateShowNoSecret() async throws {
+        let scratch = try Scratch()
+        let routes = try scratch.write("routes.yaml", Self.routes)
+        let explain = try await ChildProcess.run(
+            ["explain", "--routes", routes, "--caller", "+14155550999", "--number", "+14155550100", "--json"],
+            environment: Self.environment
+        )
+        #expect(explain.status == 0)
+        #expect(explain.stdout.contains(#""client_websocket_url":"wss://***@a.example/calls?token=***""#))
+        let broken = try scratch.write("broken.yaml", Self.routes.replacingOccurrences(of: "wss://", with: "http://"))
+        let validate = try await ChildProcess.run(["validate", broken], environment: Self.environment)
+        #expect(validate.status == 1)
+        #expect(validate.stderr.contains("url must start with ws:// or wss://"))
+        for output in [explain.stdout, explain.stderr, validate.stdout, validate.stderr] {
+            #expect(!output.contains("pa55-w0rd-xyz"))
+            #expect(!output.contains("t0ken-abc-123"))
+        }
+    }
+
+    @Test func aReachableAdminListenerNeedsATokenOrAnExplicitOptOut() async throws {
+        let scratch = try Scratch()
+        let routes = try scratch.write("routes.yaml", LiveOperationsCommandTests.routes("a"))
+        let refused = try await ChildProcess.run(
+            ["serve", "--routes", routes, "--listen", "127.0.0.1:0", "--admin-listen", "0.0.0.0:0"],
+            environment: ["SWITCHBOARD_SIGNING_KEY": "whsec_cli"]
+        )
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("SWITCHBOARD_ADMIN_TOKEN is not set"))
+        let server = try ChildProcess(
+            ["serve", "--routes", routes, "--listen", "127.0.0.1:0", "--admin-listen", "0.0.0.0:0", "--admin-insecure"],
+            environment: ["SWITCHBOARD_SIGNING_KEY": "whsec_cli"]
+        )
+        try await server.waitForOutput(containing: "listener=admin")
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+}
