@@ -17,6 +17,8 @@ struct WebhookController: Sendable {
     let decisions: DecisionLog
     let logger: Logger
     let maxBodySize: Int
+    /// Bounds the `webhook refused` lines (docs/http.md, "Logs").
+    let refusalLines = TokenBucket(perSecond: 20, burst: 40)
 
     static let requestIDField = HTTPField.Name(WebhookVerifier.requestIDHeader)!
     static let timestampField = HTTPField.Name(WebhookVerifier.timestampHeader)!
@@ -110,7 +112,9 @@ struct WebhookController: Sendable {
             metrics.decision(route: decision.route, backend: decision.backend)
             decisions.record(requestID: requestID, call: call, decision: decision, duration: duration)
         } else {
-            logger.info("retried delivery answered as before", metadata: ["request_id": .string(requestID)])
+            logger.info(
+                "retried delivery answered as before", metadata: ["request_id": .string(LogSafe.requestID(requestID))]
+            )
         }
         return response
     }
@@ -121,13 +125,18 @@ struct WebhookController: Sendable {
         _ started: ContinuousClock.Instant, closing: Bool = false
     ) -> Response {
         metrics.webhook(outcome: outcome, duration: ContinuousClock.now - started)
-        logger.notice(
-            "webhook refused",
-            metadata: [
+        // Strangers choose how many refusals there are: a bucket bounds their lines, the rest are counted.
+        switch refusalLines.take() {
+        case .allowed(let suppressedBefore):
+            var metadata: Logger.Metadata = [
                 "status": "\(status.code)", "reason": "\(message)",
-                "request_id": "\(request.headers[Self.requestIDField] ?? "-")",
+                "request_id": .string(LogSafe.requestID(request.headers[Self.requestIDField])),
             ]
-        )
+            if suppressedBefore > 0 { metadata["suppressed"] = "\(suppressedBefore)" }
+            logger.notice("webhook refused", metadata: metadata)
+        case .suppressed:
+            metrics.logLineSuppressed()
+        }
         var response = JSONResponse.error(status, message)
         if closing { response.headers[.connection] = "close" }
         return response
