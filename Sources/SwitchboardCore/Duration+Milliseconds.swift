@@ -14,3 +14,11 @@ extension Duration {
         components.seconds &* 1_000_000 &+ components.attoseconds / 1_000_000_000_000
     }
 }
+
+extension Duration {
+    /// Parses a duration the way `routes.yaml` writes them: `250ms`, `10s`, `1.5m`; nil otherwise.
+    public init?(parsing text: String) {
+        guard let duration = ConfigReader.parseDuration(text) else { return nil }
+        self = duration
+    }
+}

@@ -157,7 +157,7 @@ public final class HealthChecker: Service, Sendable {
         var metadata: Logger.Metadata = ["backend": "\(status.name)", "state": "\(status.state.rawValue)"]
         if let probe = status.lastProbe, let reason = probe.failure {
             metadata["reason"] = "\(reason.rawValue)"
-            metadata["detail"] = "\(probe.detail)"
+            metadata["detail"] = "\(URLRedaction.redactURLs(in: probe.detail))"
             logger.warning("backend is down", metadata: metadata)
         } else {
             logger.info("backend is up", metadata: metadata)

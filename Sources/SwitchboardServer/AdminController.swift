@@ -53,14 +53,22 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         -> Response
     {
         guard let token else { return try await next(request, context) }
-        let presented = request.headers[.authorization] ?? ""
+        // The scheme is case-insensitive (RFC 9110 §11.1): `Bearer`, `bearer` and `BEARER` all work.
+        let presented = Self.bearerToken(request.headers[.authorization] ?? "") ?? ""
         // Compare digests so the comparison takes the same time whatever the presented value.
-        let expected = SHA256.hash(data: Data("Bearer \(token)".utf8))
+        let expected = SHA256.hash(data: Data(token.utf8))
         guard SHA256.hash(data: Data(presented.utf8)) == expected else {
             var response = JSONResponse.error(.unauthorized, "missing or wrong admin token (Authorization: Bearer …)")
             response.headers[.wwwAuthenticate] = "Bearer"
             return response
         }
         return try await next(request, context)
+    }
+
+    /// The credentials of `Bearer <token>`, the scheme matched case-insensitively; nil for another scheme.
+    static func bearerToken(_ header: String) -> Substring? {
+        let trimmed = header.drop { $0 == " " }
+        guard let space = trimmed.firstIndex(of: " "), trimmed[..<space].lowercased() == "bearer" else { return nil }
+        return trimmed[space...].drop { $0 == " " }
     }
 }

@@ -32,14 +32,14 @@ public final class DecisionLog: Sendable {
     func record(requestID: String, call: IncomingCall, decision: RouteDecision, duration: Duration) {
         // Raw values are kept (no copies, no formatting) and masked when `/status` reads them.
         let record = DecisionRecord(
-            at: Date(), requestID: requestID, callID: call.id, caller: call.caller ?? "", number: call.number ?? "",
+            at: Date(), requestID: LogSafe.requestID(requestID), callID: call.id.map { LogSafe.requestID($0) }, caller: call.caller ?? "", number: call.number ?? "",
             route: decision.route, backend: decision.backend, outcome: decision.answer.outcome
         )
         logger.info(
             "decision",
             metadata: [
-                "request_id": .string(requestID),
-                "call_id": .string(call.id ?? "-"),
+                "request_id": .string(LogSafe.requestID(requestID)),
+                "call_id": .string(LogSafe.requestID(call.id)),
                 "caller": .string(PhoneMask.mask(call.caller)),
                 "number": .string(PhoneMask.mask(call.number)),
                 "route": .string(decision.route ?? "-"),

@@ -51,12 +51,15 @@ public struct LogLineHandler: LogHandler {
             line += " "
             line += label
             line += ": "
-            line += event.message.description
+            Self.appendEscapingControls(event.message.description, to: &line)
             for (key, value) in fields {
                 line += " "
                 line += key
                 line += "="
-                line += value.description
+                switch value {
+                case .string(let string): Self.appendTextValue(string, to: &line)
+                default: Self.appendTextValue(value.description, to: &line)
+                }
             }
         case .json:
             line += #"{"ts":""#
@@ -81,6 +84,53 @@ public struct LogLineHandler: LogHandler {
     }
 
     private static let reservedKeys: Set<String> = ["ts", "level", "label", "msg"]
+
+    /// A text-format value: as is when it is plain, else in double quotes with `"`, `\` and control characters
+    /// escaped, so a value (a header a stranger sent) is always one field on one line.
+    static func appendTextValue(_ value: String, to line: inout String) {
+        let needsQuotes = value.isEmpty || value.unicodeScalars.contains { scalar in
+            scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || isControl(scalar)
+        }
+        guard needsQuotes else {
+            line += value
+            return
+        }
+        line += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": line += "\\\""
+            case "\\": line += "\\\\"
+            default: appendEscapingControl(scalar, to: &line)
+            }
+        }
+        line += "\""
+    }
+
+    /// The message, with control characters escaped so it stays on one line.
+    static func appendEscapingControls(_ text: String, to line: inout String) {
+        guard text.unicodeScalars.contains(where: isControl) else {
+            line += text
+            return
+        }
+        for scalar in text.unicodeScalars { appendEscapingControl(scalar, to: &line) }
+    }
+
+    /// C0 and C1 controls, DEL and the Unicode line and paragraph separators: anything that could end a line.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+    }
+
+    private static func appendEscapingControl(_ scalar: Unicode.Scalar, to line: inout String) {
+        switch scalar {
+        case "\n": line += "\\n"
+        case "\r": line += "\\r"
+        case "\t": line += "\\t"
+        case _ where isControl(scalar):
+            let hex = String(scalar.value, radix: 16)
+            line += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        default: line.unicodeScalars.append(scalar)
+        }
+    }
 
     private static func appendJSON(_ value: Logger.Metadata.Value, to line: inout String) {
         switch value {

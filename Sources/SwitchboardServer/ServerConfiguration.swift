@@ -22,6 +22,12 @@ public struct ServerConfiguration: Sendable {
         }
 
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+        /// Whether only this machine can reach the address: `localhost`, `127.0.0.0/8` or `::1`.
+        public var isLoopback: Bool {
+            let host = host.lowercased()
+            return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        }
     }
 
     public var routesPath: String
@@ -40,6 +46,12 @@ public struct ServerConfiguration: Sendable {
     public var environment: [String: String]
     /// Watch the routes file's directory and reload on change.
     public var watchRoutes: Bool
+    /// Timeouts and connection cap of the webhook listener.
+    public var webhookLimits = ListenerLimits()
+    /// Timeouts and connection cap of the admin listener.
+    public var adminLimits = ListenerLimits.admin
+    /// How long a graceful shutdown may wait for open connections before closing them.
+    public var shutdownTimeout: Duration = .seconds(10)
 
     public init(
         routesPath: String = "routes.yaml",

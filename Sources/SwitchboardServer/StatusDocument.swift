@@ -17,7 +17,7 @@ enum StatusDocument {
                 let status = byName[backend.name]
                 return [
                     "name": backend.name,
-                    "url": backend.url.source,
+                    "url": backend.url.redacted,
                     "state": (status?.state ?? .unknown).rawValue,
                     "last_probe": nullable(status?.lastProbe.map { probe in
                         [

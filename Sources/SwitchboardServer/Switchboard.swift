@@ -77,8 +77,13 @@ public struct Switchboard: Sendable {
             verifier: verifier, cache: cache, state: state, metrics: metrics, decisions: decisions, logger: logger,
             maxBodySize: configuration.maxBodySize
         ).addRoutes(to: webhookRouter, path: configuration.webhookPath)
+        let metrics = metrics
+        let webhookConnections = ConnectionRegistry(limit: configuration.webhookLimits.maxConnections)
         let webhookApp = Application(
             router: webhookRouter,
+            server: .guarded(limits: configuration.webhookLimits, registry: webhookConnections) { reason in
+                metrics.connectionClosed(listener: "webhook", reason: reason)
+            },
             configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port)),
             onServerRunning: { channel in await onListening(.webhook, channel.localAddress?.port ?? 0) },
             logger: logger
@@ -89,8 +94,12 @@ public struct Switchboard: Sendable {
             state: state, checker: checker, reloader: reloader, metrics: metrics, decisions: decisions,
             token: configuration.adminToken
         ).addRoutes(to: adminRouter)
+        let adminConnections = ConnectionRegistry(limit: configuration.adminLimits.maxConnections)
         let adminApp = Application(
             router: adminRouter,
+            server: .guarded(limits: configuration.adminLimits, registry: adminConnections) { reason in
+                metrics.connectionClosed(listener: "admin", reason: reason)
+            },
             configuration: .init(address: .hostname(configuration.adminListen.host, port: configuration.adminListen.port)),
             onServerRunning: { channel in await onListening(.admin, channel.localAddress?.port ?? 0) },
             logger: logger
@@ -100,8 +109,18 @@ public struct Switchboard: Sendable {
         if configuration.watchRoutes {
             services.append(RoutesWatcher(path: configuration.routesPath, reloader: reloader, logger: logger))
         }
-        // Shutdown runs in reverse: the webhook listener drains first, probing stops last.
-        services += [adminApp, webhookApp]
+        // Shutdown runs in reverse: the webhook listener drains first, probing stops last. Both listeners close
+        // what is still open once the shutdown has lasted `shutdownTimeout`.
+        let shutdownClock = ShutdownClock(timeout: configuration.shutdownTimeout)
+        services += [
+            BoundedShutdown(
+                listener: adminApp, name: "admin", connections: adminConnections, clock: shutdownClock, logger: logger
+            ),
+            BoundedShutdown(
+                listener: webhookApp, name: "webhook", connections: webhookConnections, clock: shutdownClock,
+                logger: logger
+            ),
+        ]
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
         )

@@ -15,6 +15,7 @@ public final class SwitchboardMetrics: Sendable {
     private let webhooks: [String: CoreMetrics.Counter]
     private let webhookDuration: CoreMetrics.Timer
     private let reloads: [Bool: CoreMetrics.Counter]
+    private let logLinesSuppressed: CoreMetrics.Counter
     private let dynamic = Mutex<[CounterKey: CoreMetrics.Counter]>([:])
     private let backendUp = Mutex<[String: CoreMetrics.Gauge]>([:])
     private let probeDurations = Mutex<[String: CoreMetrics.Timer]>([:])
@@ -40,6 +41,7 @@ public final class SwitchboardMetrics: Sendable {
             (outcome, CoreMetrics.Counter(label: "switchboard_webhooks_total", dimensions: [("outcome", outcome)], factory: factory))
         })
         webhookDuration = CoreMetrics.Timer(label: "switchboard_webhook_duration_seconds", dimensions: [], factory: factory)
+        logLinesSuppressed = CoreMetrics.Counter(label: "switchboard_log_lines_suppressed_total", dimensions: [], factory: factory)
         reloads = [
             true: CoreMetrics.Counter(label: "switchboard_reloads_total", dimensions: [("result", "success")], factory: factory),
             false: CoreMetrics.Counter(label: "switchboard_reloads_total", dimensions: [("result", "failure")], factory: factory),
@@ -87,6 +89,16 @@ public final class SwitchboardMetrics: Sendable {
         if let reason = result.failure {
             counter("switchboard_probe_failures_total", ("backend", backend), ("reason", reason.rawValue)).increment()
         }
+    }
+
+    /// Counts a connection Switchboard closed itself: `reason` is `limit`, `header_timeout` or `body_timeout`.
+    func connectionClosed(listener: String, reason: String) {
+        counter("switchboard_connections_closed_total", ("listener", listener), ("reason", reason)).increment()
+    }
+
+    /// Counts a log line dropped by a rate limit (`switchboard_log_lines_suppressed_total`).
+    func logLineSuppressed() {
+        logLinesSuppressed.increment()
     }
 
     /// The Prometheus text exposition.

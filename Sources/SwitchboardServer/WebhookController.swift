@@ -17,36 +17,46 @@ struct WebhookController: Sendable {
     let decisions: DecisionLog
     let logger: Logger
     let maxBodySize: Int
+    /// Bounds the `webhook refused` lines (docs/http.md, "Logs").
+    let refusalLines = TokenBucket(perSecond: 20, burst: 40)
 
     static let requestIDField = HTTPField.Name(WebhookVerifier.requestIDHeader)!
     static let timestampField = HTTPField.Name(WebhookVerifier.timestampHeader)!
     static let signatureField = HTTPField.Name(WebhookVerifier.signatureHeader)!
 
-    /// Serves `path`: POST is the webhook, every other method 405.
-    func addRoutes(to router: Router<some RequestContext>, path: String) {
+    /// Serves `path`: POST is the webhook, every other method (TRACE, PROPFIND, QUERY, … too) 405.
+    func addRoutes<Context: RequestContext>(to router: Router<Context>, path: String) {
+        router.add(middleware: PostOnlyMiddleware(paths: [path]))
         router.post(RouterPath(path)) { request, context in await self.handle(request, context: context) }
-        for method: HTTPRequest.Method in [.get, .head, .put, .delete, .patch, .options] {
-            router.on(RouterPath(path), method: method) { _, _ in
-                var response = JSONResponse.error(.methodNotAllowed, "use POST")
-                response.headers[.allow] = "POST"
-                return response
-            }
-        }
     }
 
     func handle(_ request: Request, context: some RequestContext) async -> Response {
         let started = ContinuousClock.now
+        // Refused before a byte of the body is read: the connection is closed after the answer, so a stranger's
+        // body is never read and discarded.
+        do {
+            try WebhookVerifier.checkHeaders(
+                requestID: request.headers[Self.requestIDField], timestamp: request.headers[Self.timestampField],
+                signature: request.headers[Self.signatureField]
+            )
+        } catch {
+            return refuse(.unauthorized, "unauthorized", error.description, request, started, closing: true)
+        }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodySize {
-            return refuse(.contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started)
+            return refuse(
+                .contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started, closing: true
+            )
         }
         var request = request
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: maxBodySize)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            return refuse(.contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started)
+            return refuse(
+                .contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started, closing: true
+            )
         } catch {
-            return refuse(.badRequest, "bad_request", "could not read the request body", request, started)
+            return refuse(.badRequest, "bad_request", "could not read the request body", request, started, closing: true)
         }
         return body.withUnsafeReadableBytes { bytes in respond(request, body: bytes, started: started) }
     }
@@ -102,23 +112,49 @@ struct WebhookController: Sendable {
             metrics.decision(route: decision.route, backend: decision.backend)
             decisions.record(requestID: requestID, call: call, decision: decision, duration: duration)
         } else {
-            logger.info("retried delivery answered as before", metadata: ["request_id": .string(requestID)])
+            logger.info(
+                "retried delivery answered as before", metadata: ["request_id": .string(LogSafe.requestID(requestID))]
+            )
         }
         return response
     }
 
+    /// A refusal; `closing` when the body may be unread, so the connection closes after the answer.
     private func refuse(
         _ status: HTTPResponse.Status, _ outcome: String, _ message: String, _ request: Request,
-        _ started: ContinuousClock.Instant
+        _ started: ContinuousClock.Instant, closing: Bool = false
     ) -> Response {
         metrics.webhook(outcome: outcome, duration: ContinuousClock.now - started)
-        logger.notice(
-            "webhook refused",
-            metadata: [
+        // Strangers choose how many refusals there are: a bucket bounds their lines, the rest are counted.
+        switch refusalLines.take() {
+        case .allowed(let suppressedBefore):
+            var metadata: Logger.Metadata = [
                 "status": "\(status.code)", "reason": "\(message)",
-                "request_id": "\(request.headers[Self.requestIDField] ?? "-")",
+                "request_id": .string(LogSafe.requestID(request.headers[Self.requestIDField])),
             ]
-        )
-        return JSONResponse.error(status, message)
+            if suppressedBefore > 0 { metadata["suppressed"] = "\(suppressedBefore)" }
+            logger.notice("webhook refused", metadata: metadata)
+        case .suppressed:
+            metrics.logLineSuppressed()
+        }
+        var response = JSONResponse.error(status, message)
+        if closing { response.headers[.connection] = "close" }
+        return response
+    }
+}
+
+/// Answers 405 with `Allow: POST` for any method but POST on the webhook paths, including methods the router does
+/// not know (TRACE, PROPFIND, QUERY), which would otherwise be 404.
+struct PostOnlyMiddleware<Context: RequestContext>: RouterMiddleware {
+    let paths: Set<String>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        guard request.method != .post, paths.contains(request.uri.path) else { return try await next(request, context) }
+        var response = JSONResponse.error(.methodNotAllowed, "use POST")
+        response.headers[.allow] = "POST"
+        response.headers[.connection] = "close"
+        return response
     }
 }

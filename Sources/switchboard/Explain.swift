@@ -83,12 +83,19 @@ enum ExplainReport {
         lines += explanation.steps.map { "  \($0)" }
         lines.append("")
         lines.append("answer:")
-        lines.append(explanation.decision.answer.json)
+        lines.append(redactedAnswer(explanation))
         return lines.joined(separator: "\n")
     }
 
+    /// The answer's JSON with the backend URL's userinfo and query values hidden: explain output may be pasted
+    /// anywhere, so it never shows a secret expanded from the environment.
+    static func redactedAnswer(_ explanation: Explanation) -> String {
+        guard case .answer(let url) = explanation.decision.answer else { return explanation.decision.answer.json }
+        return WebhookAnswer.answer(url: URLRedaction.redact(url)).json
+    }
+
     static func json(_ explanation: Explanation, call: IncomingCall) -> String {
-        let answer = (try? JSONSerialization.jsonObject(with: Data(explanation.decision.answer.json.utf8))) ?? [:]
+        let answer = (try? JSONSerialization.jsonObject(with: Data(redactedAnswer(explanation).utf8))) ?? [:]
         let object: [String: Any] = [
             "caller": call.caller ?? NSNull(),
             "number": call.number ?? NSNull(),

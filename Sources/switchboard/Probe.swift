@@ -20,10 +20,10 @@ struct Probe: AsyncParsableCommand {
         for (target, result) in zip(targets, results) {
             rows.append([
                 target.name,
-                "\(Self.kindName(target.check.kind)) \(target.check.kind == .none ? "" : target.check.url)",
+                "\(Self.kindName(target.check.kind)) \(target.check.kind == .none ? "" : URLRedaction.redact(target.check.url))",
                 result.ok ? "up" : "down",
                 String(format: "%.1f ms", result.latency.milliseconds),
-                result.failure.map { "\($0.rawValue): \(result.detail)" } ?? "",
+                result.failure.map { "\($0.rawValue): \(URLRedaction.redactURLs(in: result.detail))" } ?? "",
             ])
         }
         printTable(rows)

@@ -31,6 +31,33 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("signing-key-file"), help: "A file holding one signing key (instead of the environment).")
     var signingKeyFile: String?
 
+    @Option(name: .customLong("idle-timeout"), help: "Close a keep-alive connection idle this long (both listeners).")
+    var idleTimeout = DurationArgument("60s")
+
+    @Option(name: .customLong("header-timeout"), help: "Close a connection whose request head takes longer.")
+    var headerTimeout = DurationArgument("10s")
+
+    @Option(name: .customLong("body-timeout"), help: "Close a connection whose request body takes longer.")
+    var bodyTimeout = DurationArgument("10s")
+
+    @Option(name: .customLong("max-connections"), help: "Most connections open at once on the webhook listener.")
+    var maxConnections = 10_000
+
+    @Option(name: .customLong("admin-max-connections"), help: "Most connections open at once on the admin listener.")
+    var adminMaxConnections = 64
+
+    @Option(
+        name: .customLong("shutdown-timeout"),
+        help: "On SIGTERM/SIGINT, close connections still open after this long and exit."
+    )
+    var shutdownTimeout = DurationArgument("10s")
+
+    @Flag(
+        name: .customLong("admin-insecure"),
+        help: "Allow a non-loopback --admin-listen without SWITCHBOARD_ADMIN_TOKEN."
+    )
+    var adminInsecure = false
+
     @Option(name: .customLong("log-format"), help: "text or json.")
     var logFormat = LogFormat.text
 
@@ -39,21 +66,65 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard webhookPath.hasPrefix("/") else { throw ValidationError("--webhook-path must start with /") }
+        guard maxConnections > 0, adminMaxConnections > 0 else {
+            throw ValidationError("--max-connections and --admin-max-connections must be at least 1")
+        }
+        for (flag, value) in [("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout),
+                              ("--idle-timeout", idleTimeout)] where value.duration <= .zero {
+            throw ValidationError("\(flag) must be longer than 0")
+        }
     }
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let keys = try signingKeys(environment)
+        let adminToken = environment["SWITCHBOARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        if adminToken == nil, !adminListen.isLoopback, !adminInsecure {
+            printError(
+                "refusing to start: --admin-listen \(adminListen) is reachable from other machines and "
+                    + "SWITCHBOARD_ADMIN_TOKEN is not set, so anyone could read /status and /metrics and reload the "
+                    + "routes; set SWITCHBOARD_ADMIN_TOKEN, listen on 127.0.0.1, or pass --admin-insecure"
+            )
+            throw ExitCode(2)
+        }
         let logger = makeLogger(format: logFormat, level: logLevel)
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             routesPath: routes,
             listen: listen,
             adminListen: adminListen,
             webhookPath: webhookPath,
             signingKeys: keys,
-            adminToken: environment["SWITCHBOARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+            adminToken: adminToken,
             environment: environment
         )
+        configuration.shutdownTimeout = shutdownTimeout.duration
+        configuration.adminLimits = ListenerLimits(
+            idleTimeout: idleTimeout.duration, headerTimeout: headerTimeout.duration, bodyTimeout: bodyTimeout.duration,
+            maxConnections: adminMaxConnections
+        )
+        configuration.webhookLimits = ListenerLimits(
+            idleTimeout: idleTimeout.duration, headerTimeout: headerTimeout.duration, bodyTimeout: bodyTimeout.duration,
+            maxConnections: maxConnections
+        )
+        if let descriptorLimit = DescriptorBudget.raiseLimit() {
+            configuration.adminLimits.maxConnections = DescriptorBudget.adminCap(
+                requested: adminMaxConnections, descriptorLimit: descriptorLimit
+            )
+            configuration.webhookLimits.maxConnections = DescriptorBudget.webhookCap(
+                requested: maxConnections, adminCap: configuration.adminLimits.maxConnections,
+                descriptorLimit: descriptorLimit
+            )
+            if configuration.webhookLimits.maxConnections < maxConnections {
+                logger.warning(
+                    "connection cap lowered to fit the file-descriptor limit",
+                    metadata: [
+                        "max_connections": "\(configuration.webhookLimits.maxConnections)",
+                        "requested": "\(maxConnections)", "descriptor_limit": "\(descriptorLimit)",
+                        "admin_max_connections": "\(configuration.adminLimits.maxConnections)",
+                    ]
+                )
+            }
+        }
         // Log lines are batched; write out what is left however `run` ends (the sink's service does it too).
         defer { LogSink.standardOutput.flush() }
         let switchboard: Switchboard
@@ -66,7 +137,7 @@ struct Serve: AsyncParsableCommand {
         }
         try await switchboard.run(gracefulShutdownSignals: [.sigterm, .sigint], startingWith: [LogSink.standardOutput]) {
             listener, port in
-            let address = listener == .webhook ? configuration.listen : configuration.adminListen
+            let address = listener == .webhook ? listen : adminListen
             logger.notice(
                 "listening",
                 metadata: ["listener": "\(listener)", "address": "\(address.host):\(port)",
@@ -100,4 +171,22 @@ struct Serve: AsyncParsableCommand {
         }
         return keys
     }
+}
+
+/// A duration flag (`250ms`, `10s`, `1.5m`), shown in `--help` as written.
+struct DurationArgument: ExpressibleByArgument {
+    var duration: Duration
+    var text: String
+
+    init(_ text: String) {
+        self.init(argument: text)!
+    }
+
+    init?(argument: String) {
+        guard let duration = Duration(parsing: argument) else { return nil }
+        self.duration = duration
+        text = argument
+    }
+
+    var defaultValueDescription: String { text }
 }

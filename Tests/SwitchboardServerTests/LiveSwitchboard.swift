@@ -22,6 +22,7 @@ struct LiveSwitchboard: Sendable {
         adminToken: String? = nil,
         watchRoutes: Bool = false,
         logger: Logger = quietLogger,
+        configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (LiveSwitchboard) async throws -> Value
     ) async throws -> Value {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-\(UUID().uuidString)")
@@ -29,7 +30,9 @@ struct LiveSwitchboard: Sendable {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("routes.yaml").path
         try routes.write(toFile: path, atomically: true, encoding: .utf8)
-        return try await with(routesFile: path, adminToken: adminToken, watchRoutes: watchRoutes, logger: logger, body)
+        return try await with(
+            routesFile: path, adminToken: adminToken, watchRoutes: watchRoutes, logger: logger, configure: configure, body
+        )
     }
 
     /// Like `with(routes:)`, for a routes file that already exists.
@@ -38,9 +41,10 @@ struct LiveSwitchboard: Sendable {
         adminToken: String? = nil,
         watchRoutes: Bool = false,
         logger: Logger = quietLogger,
+        configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
         _ body: @Sendable (LiveSwitchboard) async throws -> Value
     ) async throws -> Value {
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             routesPath: path,
             listen: .init(host: "127.0.0.1", port: 0),
             adminListen: .init(host: "127.0.0.1", port: 0),
@@ -48,6 +52,7 @@ struct LiveSwitchboard: Sendable {
             adminToken: adminToken,
             watchRoutes: watchRoutes
         )
+        configure(&configuration)
         let switchboard = try Switchboard(configuration: configuration, logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: (Switchboard.Listener, Int).self)
         return try await withThrowingTaskGroup(of: Void.self) { group in

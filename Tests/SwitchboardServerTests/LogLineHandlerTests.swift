@@ -45,6 +45,24 @@ struct LogLineHandlerTests {
         #expect(lines[0].hasPrefix("20"))
     }
 
+    @Test func forgedValuesStayOneFieldOnOneLine() throws {
+        let lines = try Self.capture { sink in
+            let logger = Logger(label: "switchboard") { LogLineHandler(label: $0, format: .text, sink: sink) }
+            logger.notice(
+                "webhook refused\nfake",
+                metadata: [
+                    "request_id": "x status=200\n2026-01-01T00:00:00.000Z info switchboard: decision route=vip",
+                    "reason": #"say "hi" \ bye"#, "plain": "abc", "empty": "", "nel": "a\u{85}b",
+                ]
+            )
+        }
+        #expect(lines.count == 1)
+        #expect(lines[0].hasSuffix(
+            #" notice switchboard: webhook refused\nfake empty="" nel="a\u0085b" plain=abc reason="say \"hi\" \\ bye" "#
+                + #"request_id="x status=200\n2026-01-01T00:00:00.000Z info switchboard: decision route=vip""#
+        ))
+    }
+
     @Test func linesKeepTheirOrderAcrossThreads() throws {
         let lines = try Self.capture { sink in
             DispatchQueue.concurrentPerform(iterations: 4) { thread in

@@ -24,11 +24,18 @@ public final class ChildProcess: Sendable {
     }
 
     /// Starts `switchboard ARGUMENTS`. The child inherits this environment without any `SWITCHBOARD_*` variable,
-    /// plus `environment`.
-    public init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+    /// plus `environment`. With `descriptorLimit` it starts under `ulimit -n` (soft and hard limit) of that value.
+    public init(
+        _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, descriptorLimit: Int? = nil
+    ) throws {
         let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
+        if let descriptorLimit {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", Self.binary.path] + arguments
+        } else {
+            process.executableURL = Self.binary
+            process.arguments = arguments
+        }
         let base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") }
         process.environment = base.merging(environment) { _, new in new }
         if let directory { process.currentDirectoryURL = directory }

@@ -95,6 +95,13 @@ public final class RawConnection {
         }
     }
 
+    /// Bounds every later read: a read that waits longer than `seconds` fails as if the stream had broken
+    /// (`readResponse` and `readToEnd` return nil, `waitForClose` false), so a test never hangs on a silent peer.
+    public func setReadTimeout(seconds: Int) {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// Makes the next `close` send a TCP reset instead of a FIN (`SO_LINGER` 0).
     public func reset() {
         var option = linger(l_onoff: 1, l_linger: 0)

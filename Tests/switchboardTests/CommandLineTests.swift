@@ -157,7 +157,7 @@ struct CommandLineTests {
         for line in server.stdout.split(separator: "\n") {
             #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "\(line)")
         }
-        #expect(server.stdout.contains(#""caller":"+1415***0999""#))
+        #expect(server.stdout.contains(#""caller":"+141****0999""#))
         #expect(!server.stdout.contains("+14155550999"))
         #expect(!server.stdout.contains("from-file"))
     }

@@ -131,6 +131,9 @@ struct ConfigReader {
         return nil
     }
 
+    /// Prefix of the variables `${NAME}` may not read.
+    static let reservedPrefix = "SWITCHBOARD_"
+
     /// Replaces `${NAME}` and `${NAME:-default}`; `$${` is a literal `${`. An unset variable without a default
     /// is an error.
     mutating func interpolate(_ text: String, at node: Node) -> String? {
@@ -167,7 +170,15 @@ struct ConfigReader {
             if !Self.isEnvironmentName(name) {
                 diagnostics.error("bad environment variable name '\(name)' in '\(text)'", at: node)
                 failed = true
+            } else if name.hasPrefix(Self.reservedPrefix) {
+                diagnostics.error(
+                    "environment variable '\(name)' cannot be used in the routes file: \(Self.reservedPrefix)* "
+                        + "variables hold Switchboard's own secrets (signing keys, admin token)",
+                    at: node
+                )
+                failed = true
             } else if let value = environment[String(name)], !(value.isEmpty && fallback != nil) {
+                diagnostics.secrets.insert(value)
                 result += value
             } else if let fallback {
                 result += fallback

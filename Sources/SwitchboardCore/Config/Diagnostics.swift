@@ -4,6 +4,8 @@ import Yams
 struct Diagnostics {
     let file: String
     private(set) var items: [ConfigDiagnostic] = []
+    /// Values taken from the environment by `${NAME}`: never shown in a message (`URLRedaction`).
+    var secrets: Set<String> = []
 
     init(file: String) {
         self.file = file
@@ -36,7 +38,13 @@ struct Diagnostics {
         let order: (ConfigDiagnostic, ConfigDiagnostic) -> Bool = {
             ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
         }
-        return items.filter { $0.severity == .error }.sorted(by: order)
+        let sorted = items.filter { $0.severity == .error }.sorted(by: order)
             + items.filter { $0.severity == .warning }.sorted(by: order)
+        // Messages quote values as written, after `${NAME}` expansion: hide URL secrets and expanded values.
+        return sorted.map { item in
+            var item = item
+            item.message = URLRedaction.redact(URLRedaction.redactURLs(in: item.message), secrets: secrets)
+            return item
+        }
     }
 }

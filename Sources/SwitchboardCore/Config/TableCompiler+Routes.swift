@@ -154,7 +154,16 @@ extension TableCompiler {
                 }
                 guard let pattern = reader.string(entry.value, "regex") else { return nil }
                 do {
-                    return .regex(try RegexPattern(pattern))
+                    let regex = try RegexPattern(pattern)
+                    if RegexPattern.hasNestedQuantifier(pattern) {
+                        reader.diagnostics.warning(
+                            "regex '\(pattern)' repeats a group that holds a repetition: it can take exponential time "
+                                + "on some inputs (catastrophic backtracking); a match is stopped after "
+                                + "\(RegexPattern.timeBudget.wholeMilliseconds) ms and counts as no match",
+                            at: entry.value
+                        )
+                    }
+                    return .regex(regex)
                 } catch {
                     reader.diagnostics.error(
                         "bad regex '\(pattern)': not a valid ICU regular expression (check parentheses, quantifiers and escapes)",

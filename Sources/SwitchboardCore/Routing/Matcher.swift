@@ -143,7 +143,17 @@ struct Glob: Sendable, CustomStringConvertible {
 }
 
 /// A compiled `{regex: …}` (ICU syntax, as `NSRegularExpression`).
+///
+/// Values come from strangers (a contact name in the webhook body), so a match is bounded twice: a value longer
+/// than `maxInput` characters is not searched at all and never matches (a truncated value could match `^…$`
+/// wrongly), and a match still running after `timeBudget` (catastrophic backtracking) is stopped and counts as no
+/// match (docs/routes.md, "Conditions").
 struct RegexPattern: @unchecked Sendable, CustomStringConvertible {
+    /// Characters of a value a regex looks at.
+    static let maxInput = 256
+    /// Longest a single match may run.
+    static let timeBudget: Duration = .milliseconds(10)
+
     // NSRegularExpression is immutable and documented thread-safe; matching never mutates it.
     let expression: NSRegularExpression
 
@@ -154,6 +164,70 @@ struct RegexPattern: @unchecked Sendable, CustomStringConvertible {
     var description: String { expression.pattern }
 
     func matches(_ value: String) -> Bool {
-        expression.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
+        guard value.utf8.count <= Self.maxInput || value.count <= Self.maxInput else { return false }
+        let bounded = value
+        let deadline = ContinuousClock.now + Self.timeBudget
+        var found = false
+        // `reportProgress` calls the block now and then during a long match, which lets it stop at the deadline.
+        expression.enumerateMatches(
+            in: bounded, options: [.reportProgress], range: NSRange(bounded.startIndex..., in: bounded)
+        ) { result, _, stop in
+            if result != nil {
+                found = true
+                stop.pointee = true
+            } else if ContinuousClock.now > deadline {
+                stop.pointee = true
+            }
+        }
+        return found
+    }
+
+    /// Whether the pattern repeats a group that itself holds an unbounded repetition, like `(a+)+` or `(\w*x)*`:
+    /// such patterns can take exponential time on a near-miss (catastrophic backtracking).
+    static func hasNestedQuantifier(_ pattern: String) -> Bool {
+        let characters = Array(pattern)
+        var groups: [Bool] = []  // per open group: does it contain an unbounded quantifier?
+        var index = 0
+        func isRepeat(at position: Int) -> Bool {
+            guard position < characters.count else { return false }
+            switch characters[position] {
+            case "+", "*": return true
+            case "{":
+                // `{n,}` or `{n,m}` with m > 1
+                guard let close = characters[position...].firstIndex(of: "}") else { return false }
+                let inside = String(characters[(position + 1)..<close])
+                let parts = inside.split(separator: ",", omittingEmptySubsequences: false)
+                if parts.count == 2 { return parts[1].isEmpty || (Int(parts[1]) ?? 0) > 1 }
+                return (Int(inside) ?? 0) > 1
+            default: return false
+            }
+        }
+        while index < characters.count {
+            switch characters[index] {
+            case "\\":
+                index += 1  // the escaped character, possibly repeated (`\\d+`)
+                if isRepeat(at: index + 1), !groups.isEmpty { groups[groups.count - 1] = true }
+            case "[":
+                // Skip a character class (a `]` right after `[` or `[^` is literal).
+                index += 1
+                if index < characters.count, characters[index] == "^" { index += 1 }
+                if index < characters.count, characters[index] == "]" { index += 1 }
+                while index < characters.count, characters[index] != "]" {
+                    if characters[index] == "\\" { index += 1 }
+                    index += 1
+                }
+                if isRepeat(at: index + 1), !groups.isEmpty { groups[groups.count - 1] = true }
+            case "(":
+                groups.append(false)
+            case ")":
+                let inner = groups.popLast() ?? false
+                if inner, isRepeat(at: index + 1) { return true }
+                if inner || isRepeat(at: index + 1), !groups.isEmpty { groups[groups.count - 1] = true }
+            default:
+                if isRepeat(at: index + 1), !groups.isEmpty { groups[groups.count - 1] = true }
+            }
+            index += 1
+        }
+        return false
     }
 }

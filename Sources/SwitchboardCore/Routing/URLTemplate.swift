@@ -14,8 +14,10 @@ public struct URLTemplate: Sendable, Hashable, CustomStringConvertible {
         case placeholder(Placeholder)
     }
 
-    /// The template as written.
+    /// The template as written (after `${NAME}` expansion): use `redacted` to show it.
     public let source: String
+    /// `source` with userinfo and query values hidden (`URLRedaction`), for `/status`, `explain` and logs.
+    public var redacted: String { URLRedaction.redact(source) }
     let segments: [Segment]
 
     /// What a placeholder name means, or nil when it is unknown.
@@ -54,7 +56,7 @@ public struct URLTemplate: Sendable, Hashable, CustomStringConvertible {
         var name: String
     }
 
-    public var description: String { source }
+    public var description: String { redacted }
 
     /// The URL with every placeholder replaced (an absent value becomes empty).
     func render(call: CallContext, route: String, backend: String) -> String {

@@ -36,16 +36,9 @@ public struct WebhookVerifier: Sendable {
     public func verify(
         requestID: String?, timestamp: String?, signature: String?, body: UnsafeRawBufferPointer, now: Date = Date()
     ) throws(SignatureError) {
-        guard let requestID, !requestID.isEmpty else { throw .missingHeader(Self.requestIDHeader) }
-        guard requestID.utf8.count <= Self.maxRequestIDLength else { throw .malformedRequestID }
-        guard let timestamp, !timestamp.isEmpty else { throw .missingHeader(Self.timestampHeader) }
-        guard let signature, !signature.isEmpty else { throw .missingHeader(Self.signatureHeader) }
-        guard let provided = Self.decodeSignature(signature) else { throw .malformedSignature }
-        guard timestamp.utf8.count <= 18, timestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            let seconds = Int64(timestamp)
-        else { throw .malformedTimestamp }
-        let skew = seconds - Int64(now.timeIntervalSince1970.rounded(.down))
-        guard abs(skew) <= Self.tolerance else { throw .staleTimestamp(skew: skew) }
+        let (requestID, timestamp, provided) = try Self.checkHeaders(
+            requestID: requestID, timestamp: timestamp, signature: signature, now: now
+        )
 
         var matched = false
         for initial in keyed {
@@ -59,6 +52,26 @@ public struct WebhookVerifier: Sendable {
             matched = HMACSHA256.constantTimeEquals(hmac.finalize(), provided) || matched
         }
         guard matched else { throw .mismatch }
+    }
+
+    /// Throws unless the three headers are present, well formed and the timestamp is inside the window: everything
+    /// that can be checked before the body has been read. Returns the request ID, the timestamp and the signature's
+    /// bytes.
+    @discardableResult
+    public static func checkHeaders(
+        requestID: String?, timestamp: String?, signature: String?, now: Date = Date()
+    ) throws(SignatureError) -> (requestID: String, timestamp: String, signature: [UInt8]) {
+        guard let requestID, !requestID.isEmpty else { throw .missingHeader(Self.requestIDHeader) }
+        guard requestID.utf8.count <= Self.maxRequestIDLength else { throw .malformedRequestID }
+        guard let timestamp, !timestamp.isEmpty else { throw .missingHeader(Self.timestampHeader) }
+        guard let signature, !signature.isEmpty else { throw .missingHeader(Self.signatureHeader) }
+        guard let provided = Self.decodeSignature(signature) else { throw .malformedSignature }
+        guard timestamp.utf8.count <= 18, timestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            let seconds = Int64(timestamp)
+        else { throw .malformedTimestamp }
+        let skew = seconds - Int64(now.timeIntervalSince1970.rounded(.down))
+        guard abs(skew) <= Self.tolerance else { throw .staleTimestamp(skew: skew) }
+        return (requestID, timestamp, provided)
     }
 
     /// The signature header for a delivery, as Inkbox would send it: `sha256=<lowercase hex>` with the first key.
