@@ -82,6 +82,10 @@ final class Probe {
             handle.set(CURLOPT_WRITEDATA, pointer: context),
             handle.set(CURLOPT_WRITEFUNCTION, callback: countBody),
         ]
+        // A transfer that times out while its name is still being looked up must not wait for the lookup thread
+        // (libcurl's threaded resolver joins it by default): that would stall every probe on this thread for the
+        // resolver's whole timeout (docs/health.md#name-resolution). libcurl < 7.87 ignores the option.
+        _ = handle.set(CURLOPT_QUICK_EXIT, 1)
         if !check.tlsVerify {
             codes.append(handle.set(CURLOPT_SSL_VERIFYPEER, 0))
             codes.append(handle.set(CURLOPT_SSL_VERIFYHOST, 0))

@@ -25,9 +25,12 @@ public final class ChildProcess: Sendable {
 
     /// Starts `switchboard ARGUMENTS`. The child inherits this environment without any `SWITCHBOARD_*` variable,
     /// plus `environment`.
-    public init(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws {
+    /// `executable` replaces the `switchboard` binary (for a wrapper such as `unshare`).
+    public init(
+        _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, executable: URL = binary
+    ) throws {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = executable
         process.arguments = arguments
         let base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") }
         process.environment = base.merging(environment) { _, new in new }
