@@ -6,14 +6,19 @@ public struct DemoBackendConfiguration: Sendable, Hashable {
     public var port: Int
     /// Reported by `GET /` and as the `Server` header, so demos can tell backends apart.
     public var name: String
+    /// When not empty, a WebSocket upgrade must carry `X-Call-Context` signed with one of these keys, the way Inkbox
+    /// signs its connection to a backend; any other upgrade is refused with 401.
+    public var signingKeys: [String]
 
     /// - Parameters:
     ///   - host: address to bind.
     ///   - port: port to bind, 0 for any free port.
     ///   - name: the backend's name in answers.
-    public init(host: String = "127.0.0.1", port: Int = 9001, name: String = "demo") {
+    ///   - signingKeys: require a signed upgrade (any of these keys); empty accepts every upgrade.
+    public init(host: String = "127.0.0.1", port: Int = 9001, name: String = "demo", signingKeys: [String] = []) {
         self.host = host
         self.port = port
         self.name = name
+        self.signingKeys = signingKeys
     }
 }

@@ -1,14 +1,20 @@
+import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
+import SwitchboardCore
 
 /// Builds the demo WebSocket agent backend: a stand-in for a real voice agent in demos, tests and benchmarks.
 ///
 /// - Any request with WebSocket upgrade headers (on `/` or any other path, so backend URLs with a path or
 ///   query work) is upgraded; text and binary frames are echoed back.
 /// - `GET /healthz` answers 200 `ok`; `GET /` answers 200 with the backend's name.
+/// - With `signingKeys`, an upgrade must carry `X-Call-Context` and `X-Inkbox-Request-ID`, `X-Inkbox-Timestamp` and
+///   `X-Inkbox-Signature` over `{request_id}.{timestamp}.{X-Call-Context}`, as Inkbox sends them; any other upgrade
+///   gets 401 `{"error":"…"}`.
 /// - On graceful shutdown, open WebSockets get a close frame and are dropped after one second at most.
 ///
 /// The result is a Hummingbird application, hence a `Service`: `runService()` runs it until SIGTERM or
@@ -28,13 +34,23 @@ public func buildDemoBackend(
     onServerRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let name = configuration.name
+    let verifier = configuration.signingKeys.isEmpty ? nil : try? WebhookVerifier(keys: configuration.signingKeys)
     let router = Router()
     router.get("/healthz") { _, _ in "ok" }
     router.get("/") { _, _ in name }
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(configuration: .init(ws: .init(closeTimeout: .seconds(1)))) { _, _, _ in
-            .upgrade([:]) { inbound, outbound, _ in
+        server: .http1WebSocketUpgrade(configuration: .init(ws: .init(closeTimeout: .seconds(1)))) { request, channel, logger in
+            if let verifier {
+                do {
+                    try verifyCallContext(request, verifier)
+                } catch {
+                    logger.notice("unsigned or badly signed WebSocket upgrade refused", metadata: ["reason": "\(error)"])
+                    await refuseUnauthorized(channel)
+                    return .dontUpgrade
+                }
+            }
+            return .upgrade([:]) { inbound, outbound, _ in
                 // On graceful shutdown stop echoing: the server then sends a close frame and drops clients
                 // that do not answer it within `closeTimeout`, so SIGTERM never waits on an idle caller.
                 try await cancelWhenGracefulShutdown {
@@ -56,4 +72,30 @@ public func buildDemoBackend(
         },
         logger: logger
     )
+}
+
+/// Checks the signature Inkbox puts on its connection to a backend: the webhook scheme over `X-Call-Context`.
+private func verifyCallContext(_ request: HTTPRequest, _ verifier: WebhookVerifier) throws {
+    func header(_ name: String) -> String? { HTTPField.Name(name).flatMap { request.headerFields[$0] } }
+    guard let context = header("X-Call-Context") else { throw SignatureError.missingHeader("X-Call-Context") }
+    var bytes = Array(context.utf8)
+    try bytes.withUnsafeMutableBytes { body in
+        try verifier.verify(
+            requestID: header(WebhookVerifier.requestIDHeader), timestamp: header(WebhookVerifier.timestampHeader),
+            signature: header(WebhookVerifier.signatureHeader), body: UnsafeRawBufferPointer(body)
+        )
+    }
+}
+
+/// Answers 401 and closes. A refused upgrade would otherwise get Hummingbird's fixed `400` (written after this, on
+/// the closed channel, it goes nowhere), so the answer is written below the HTTP encoder, as raw bytes.
+private func refuseUnauthorized(_ channel: any Channel) async {
+    let body = #"{"error":"a signed X-Call-Context is required"}"#
+    let response = "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n"
+        + "Connection: close\r\n\r\n" + body
+    try? await channel.eventLoop.submit {
+        let context = try channel.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        context.writeAndFlush(NIOAny(ByteBuffer(string: response)), promise: nil)
+        context.close(promise: nil)
+    }.get()
 }

@@ -23,6 +23,7 @@ public final class HealthChecker: Service, Sendable {
     private let logger: Logger
     private let onProbe: @Sendable (ProbeTarget, ProbeResult) -> Void
     private let onChange: @Sendable ([String: BackendState]) -> Void
+    private let signer: ProbeSigner?
 
     /// - Parameters:
     ///   - targets: the backends to probe, in the order `statuses()` reports them.
@@ -30,9 +31,11 @@ public final class HealthChecker: Service, Sendable {
     ///   - onProbe: called with every probe result, on the probe thread (for metrics); must not block.
     ///   - onChange: called with the full name → state map whenever a backend's state changes and once per
     ///     `update(targets:)`; must not block and must not call `update(targets:)`.
+    ///   - signingKeys: the first one signs `sign: true` WebSocket checks.
     public init(
         targets: [ProbeTarget],
         logger: Logger,
+        signingKeys: [String] = [],
         onProbe: @escaping @Sendable (ProbeTarget, ProbeResult) -> Void = { _, _ in },
         onChange: @escaping @Sendable ([String: BackendState]) -> Void = { _ in }
     ) {
@@ -40,6 +43,7 @@ public final class HealthChecker: Service, Sendable {
         self.logger = logger
         self.onProbe = onProbe
         self.onChange = onChange
+        self.signer = ProbeSigner(keys: signingKeys)
     }
 
     /// Probes until the task is cancelled or a graceful shutdown starts.
@@ -48,7 +52,7 @@ public final class HealthChecker: Service, Sendable {
     ///   abandoned without counting. Run one `run()` at a time.
     /// - Throws: ``ProbeEngineError`` when libcurl cannot start.
     public func run() async throws {
-        let engine = ProbeEngine(maxConnections: state.withLock { $0.order.count }, logger: logger) {
+        let engine = ProbeEngine(maxConnections: state.withLock { $0.order.count }, logger: logger, signer: signer) {
             [weak self] now, work in
             self?.dueWork(at: now, into: &work)
         }

@@ -12,12 +12,7 @@ extension Probe {
     /// The header list is built once; every probe writes a fresh key into it (`WebSocketHandshake`).
     func configureWebSocket() -> [CURLcode] {
         let context = Unmanaged.passUnretained(self).toOpaque()
-        let headers = handle.setHeaders([
-            "Upgrade: websocket",
-            "Connection: Upgrade",
-            WebSocketHandshake.keyPrefix + String(repeating: "A", count: WebSocketHandshake.keyLength - 2) + "==",
-            "Sec-WebSocket-Version: 13",
-        ])
+        let headers = handle.setHeaders(Self.upgradeLines + (signer?.headerLines() ?? []))
         if headers == CURLE_OK {
             webSocket = WebSocketHandshake(headerList: handle.headerList)
             if webSocket == nil { return [CURLE_OUT_OF_MEMORY] }
@@ -32,6 +27,22 @@ extension Probe {
             handle.set(CURLOPT_HEADERDATA, pointer: context),
             handle.set(CURLOPT_HEADERFUNCTION, callback: upgradeHeaderLine),
         ]
+    }
+
+    /// The upgrade request's own header lines; the key is a placeholder that every probe overwrites.
+    static let upgradeLines = [
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        WebSocketHandshake.keyPrefix + String(repeating: "A", count: WebSocketHandshake.keyLength - 2) + "==",
+        "Sec-WebSocket-Version: 13",
+    ]
+
+    /// Signed checks: a new header list with a fresh request ID, timestamp and signature, and a new key in it.
+    /// Returns false when libcurl could not take the list (the probe then fails as a `protocol` error).
+    func renewSignedHeaders() -> Bool {
+        guard let signer else { return true }
+        guard handle.setHeaders(Self.upgradeLines + signer.headerLines()) == CURLE_OK else { return false }
+        return webSocket?.attach(to: handle.headerList) ?? false
     }
 
     /// Healthy only on `101` with the correct `Sec-WebSocket-Accept`.
@@ -74,13 +85,27 @@ struct WebSocketHandshake {
     static let acceptLength = 28
 
     /// The 24 key characters inside the header list's `Sec-WebSocket-Key` line (owned by the handle).
-    private let key: UnsafeMutablePointer<UInt8>
+    private var key: UnsafeMutablePointer<UInt8>
     private var generator = FastRandom()
     /// The answer a correct server gives for the current key.
     private(set) var expectedAccept = [UInt8](repeating: 0, count: acceptLength)
 
     /// Finds the key line in `headerList`; nil when there is none of the right length.
     init?(headerList: UnsafeMutablePointer<curl_slist>?) {
+        guard let key = Self.keyCharacters(in: headerList) else { return nil }
+        self.key = key
+        renewKey()
+    }
+
+    /// Moves to the key line of a new header list (after the old one was replaced) and writes a fresh key into it.
+    mutating func attach(to headerList: UnsafeMutablePointer<curl_slist>?) -> Bool {
+        guard let key = Self.keyCharacters(in: headerList) else { return false }
+        self.key = key
+        renewKey()
+        return true
+    }
+
+    private static func keyCharacters(in headerList: UnsafeMutablePointer<curl_slist>?) -> UnsafeMutablePointer<UInt8>? {
         var node = headerList
         while let current = node {
             if let data = current.pointee.data {
@@ -90,9 +115,7 @@ struct WebSocketHandshake {
                 if length == prefix.count + Self.keyLength,
                     prefix.elementsEqual(UnsafeBufferPointer(start: line, count: prefix.count))
                 {
-                    key = line + prefix.count
-                    renewKey()
-                    return
+                    return line + prefix.count
                 }
             }
             node = current.pointee.next

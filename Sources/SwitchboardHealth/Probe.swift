@@ -14,6 +14,8 @@ import SwitchboardCore
 final class Probe {
     let check: HealthCheck
     let handle: CurlEasyHandle
+    /// Signs every probe of a `sign: true` WebSocket check; nil otherwise.
+    let signer: ProbeSigner?
 
     // What one run saw; reset by `begin`.
     private(set) var started: ContinuousClock.Instant = .now
@@ -33,7 +35,7 @@ final class Probe {
 
     /// A handle configured for `check`, or the failure every probe of it reports when the check cannot run
     /// at all (a URL libcurl rejects, a `tcp` check without a port, no memory for a handle).
-    static func make(for check: HealthCheck) -> Result<Probe, ProbeFailure> {
+    static func make(for check: HealthCheck, signer: ProbeSigner? = nil) -> Result<Probe, ProbeFailure> {
         let reuse: Bool
         switch check.kind {
         case .http, .tcp: reuse = true
@@ -42,24 +44,31 @@ final class Probe {
         guard let handle = CurlEasyHandle(ownConnectionCache: reuse) else {
             return .failure(ProbeFailure(reason: .protocol, detail: "libcurl could not create a handle"))
         }
-        let probe = Probe(check: check, handle: handle)
+        if check.sign, signer == nil {
+            return .failure(ProbeFailure(reason: .protocol, detail: "sign: true needs a signing key"))
+        }
+        let probe = Probe(check: check, handle: handle, signer: check.sign ? signer : nil)
         if let failure = probe.configure() { return .failure(failure) }
         return .success(probe)
     }
 
-    private init(check: HealthCheck, handle: CurlEasyHandle) {
+    private init(check: HealthCheck, handle: CurlEasyHandle, signer: ProbeSigner?) {
         self.check = check
         self.handle = handle
+        self.signer = signer
     }
 
     /// Readies the handle for one more probe that reports to `completion`.
-    func begin(at now: ContinuousClock.Instant, completion: @escaping @Sendable (ProbeResult?) -> Void) {
+    /// Returns false when a signed check's new headers could not be set (the probe must not run).
+    func begin(at now: ContinuousClock.Instant, completion: @escaping @Sendable (ProbeResult?) -> Void) -> Bool {
         started = now
         self.completion = completion
         upgrade = UpgradeResponse()
         bodyBytes = 0
         handle.clearError()
+        if signer != nil { return renewSignedHeaders() }
         webSocket?.renewKey()
+        return true
     }
 
     /// Hands back the completion of the run that just ended (or was abandoned); the probe is idle after.
@@ -82,6 +91,10 @@ final class Probe {
             handle.set(CURLOPT_WRITEDATA, pointer: context),
             handle.set(CURLOPT_WRITEFUNCTION, callback: countBody),
         ]
+        // A transfer that times out while its name is still being looked up must not wait for the lookup thread
+        // (libcurl's threaded resolver joins it by default): that would stall every probe on this thread for the
+        // resolver's whole timeout (docs/health.md#name-resolution). libcurl < 7.87 ignores the option.
+        _ = handle.set(CURLOPT_QUICK_EXIT, 1)
         if !check.tlsVerify {
             codes.append(handle.set(CURLOPT_SSL_VERIFYPEER, 0))
             codes.append(handle.set(CURLOPT_SSL_VERIFYHOST, 0))

@@ -29,6 +29,7 @@ final class ProbeEngine: @unchecked Sendable {
     private let mailbox: Mutex<Mailbox>
     private let scheduler: (@Sendable (ContinuousClock.Instant, inout ScheduledWork) -> Void)?
     private let logger: Logger
+    private let signer: ProbeSigner?
     /// Probes whose handle is in the multi handle, by easy handle.
     private var transfers: [UnsafeMutableRawPointer: Probe] = [:]
     /// One configured handle per job key (per target), reused for every probe of it.
@@ -44,12 +45,15 @@ final class ProbeEngine: @unchecked Sendable {
     ///   - logger: where engine failures go.
     ///   - scheduler: asked on every turn for the probes due now and when the next falls due; it fills in
     ///     the engine's `ScheduledWork`, which is emptied (keeping its capacity) before every turn.
+    ///   - signer: signs `sign: true` WebSocket checks; without it they fail as `protocol` errors.
     init(
         maxConnections: Int,
         logger: Logger,
+        signer: ProbeSigner? = nil,
         scheduler: (@Sendable (ContinuousClock.Instant, inout ScheduledWork) -> Void)? = nil
     ) {
         self.mailbox = Mutex(Mailbox(maxConnections: max(1, maxConnections)))
+        self.signer = signer
         self.scheduler = scheduler
         self.logger = logger
     }
@@ -167,7 +171,7 @@ final class ProbeEngine: @unchecked Sendable {
         if let key = job.key, let kept = probes[key], !kept.isRunning, kept.check == job.check {
             probe = kept
         } else {
-            switch Probe.make(for: job.check) {
+            switch Probe.make(for: job.check, signer: signer) {
             case .success(let made):
                 handlesMade.add(1, ordering: .relaxed)
                 probe = made
@@ -178,7 +182,12 @@ final class ProbeEngine: @unchecked Sendable {
                 return
             }
         }
-        probe.begin(at: now, completion: job.completion)
+        guard probe.begin(at: now, completion: job.completion) else {
+            _ = probe.end()
+            if let key = job.key, probes[key] === probe { probes[key] = nil }
+            job.completion(.failure(.protocol, "cannot set the signed probe's headers", latency: .zero))
+            return
+        }
         let added = curl_multi_add_handle(multi, probe.handle.raw)
         guard added == CURLM_OK else {
             _ = probe.end()

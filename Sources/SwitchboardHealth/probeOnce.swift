@@ -12,10 +12,11 @@ import Synchronization
 /// let anyDown = results.contains { !$0.ok }
 /// ```
 /// - Returns: one result per target, in input order.
-public func probeOnce(_ targets: [ProbeTarget], logger: Logger) async -> [ProbeResult] {
+/// - Parameter signingKeys: the first one signs `sign: true` WebSocket checks.
+public func probeOnce(_ targets: [ProbeTarget], signingKeys: [String] = [], logger: Logger) async -> [ProbeResult] {
     guard !targets.isEmpty else { return [] }
     let round = ProbeRound(count: targets.count)
-    let engine = ProbeEngine(maxConnections: targets.count, logger: logger)
+    let engine = ProbeEngine(maxConnections: targets.count, logger: logger, signer: ProbeSigner(keys: signingKeys))
     for (index, target) in targets.enumerated() {
         engine.submit(ProbeJob(check: target.check) { result in round.record(result, at: index) })
     }

@@ -43,6 +43,7 @@ public struct Switchboard: Sendable {
         let checker = HealthChecker(
             targets: table.probeTargets,
             logger: logger,
+            signingKeys: configuration.signingKeys,
             onProbe: { target, result in metrics.probe(backend: target.name, result: result) },
             onChange: { states in
                 state.apply(states: states)

@@ -20,11 +20,27 @@ struct DemoBackend: AsyncParsableCommand {
     @Option(help: "The backend's name (shown on GET / and in the Server header).")
     var name = "demo"
 
+    @Flag(
+        name: .customLong("require-signature"),
+        help: "Refuse (401) WebSocket upgrades without an X-Call-Context signed with SWITCHBOARD_SIGNING_KEY."
+    )
+    var requireSignature = false
+
     func run() async throws {
         let address = listen
+        var keys: [String] = []
+        if requireSignature {
+            keys = (ProcessInfo.processInfo.environment["SWITCHBOARD_SIGNING_KEY"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }.filter { !$0.isEmpty }
+            guard !keys.isEmpty else {
+                printError("--require-signature needs SWITCHBOARD_SIGNING_KEY=whsec_… (comma-separated for rotation)")
+                throw ExitCode(2)
+            }
+        }
         let logger = makeLogger(format: .text, level: .notice)
         let app = buildDemoBackend(
-            configuration: .init(host: address.host, port: address.port, name: name),
+            configuration: .init(host: address.host, port: address.port, name: name, signingKeys: keys),
             logger: logger,
             onServerRunning: { port in
                 // Unbuffered, so a supervising process sees it at once even through a pipe.

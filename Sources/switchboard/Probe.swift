@@ -15,7 +15,10 @@ struct Probe: AsyncParsableCommand {
     func run() async throws {
         let table = try options.load()
         let targets = table.probeTargets
-        let results = await probeOnce(targets, logger: Logger(label: "switchboard.probe", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let keys = (ProcessInfo.processInfo.environment["SWITCHBOARD_SIGNING_KEY"] ?? "").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        let results = await probeOnce(targets, signingKeys: keys.filter { !$0.isEmpty }, logger: Logger(label: "switchboard.probe", factory: { _ in SwiftLogNoOpLogHandler() }))
         var rows = [["BACKEND", "CHECK", "RESULT", "LATENCY", "REASON"]]
         for (target, result) in zip(targets, results) {
             rows.append([

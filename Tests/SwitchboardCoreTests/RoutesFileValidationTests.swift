@@ -79,6 +79,8 @@ struct RoutesFileValidationTests {
         Case(what: "YAML syntax error", yaml: "version: 1\nroutes: [\n", expected: "routes.yaml:3:1: YAML syntax: …"),
         Case(what: "expect on a websocket check", yaml: "version: 1\nbackends:\n  a: { url: \"ws://a\", health: { expect: [200] } }\nroutes: []\n",
              expected: "routes.yaml:3:33: 'expect' applies only to check: http"),
+        Case(what: "sign on an http check", yaml: "version: 1\nbackends:\n  a: { url: \"ws://a\", health: { check: http, sign: true } }\nroutes: []\n",
+             expected: "routes.yaml:3:46: 'sign' applies only to check: websocket"),
         Case(what: "regex on a boolean", yaml: header + "routes:\n  - name: r\n    when: { call.tts: { regex: x } }\n    to: a\n",
              expected: "routes.yaml:11:25: regex applies to text attributes, not call.tts"),
         Case(what: "weight out of range", yaml: "version: 1\nbackends:\n  a: { url: \"ws://a\", weight: 0 }\nroutes: []\n",

@@ -75,6 +75,35 @@ struct LiveOperationsTests {
         }
     }
 
+    /// `serve > serve.log` beside `routes.yaml`: a file written continuously in the same directory never holds a
+    /// reload back; the renamed-in table answers within the watcher's bound (at most 1 s after the rename).
+    @Test func busyDirectoryDoesNotStarveAReload() async throws {
+        try await LiveSwitchboard.with(routes: Self.routes(backend: "old"), watchRoutes: true) { live in
+            let log = (live.routesPath as NSString).deletingLastPathComponent + "/serve.log"
+            let writing = StopFlag()
+            let writer = Task.detached {
+                let deadline = ContinuousClock.now + .seconds(30)
+                for line in 0..<1_000_000 where !writing.done && ContinuousClock.now < deadline {
+                    // Open, append, close: every line is an event in the watched directory.
+                    guard let handle = FileHandle(forWritingAtPath: log) ?? {
+                        _ = FileManager.default.createFile(atPath: log, contents: nil)
+                        return FileHandle(forWritingAtPath: log)
+                    }() else { break }
+                    _ = try? handle.seekToEnd()
+                    try? handle.write(contentsOf: Data("webhook \(line)\n".utf8))
+                    try? handle.close()
+                    if line % 50 == 0 { try? await Task.sleep(for: .milliseconds(1)) }
+                }
+            }
+            defer { writing.finish() }
+            #expect(try await Self.backendAnswered(live) == "old")
+            try Self.routes(backend: "new").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
+            #expect(try await eventually { try await Self.backendAnswered(live) == "new" })
+            writing.finish()
+            await writer.value
+        }
+    }
+
     /// A Kubernetes ConfigMap volume: `routes.yaml → ..data/routes.yaml`, `..data → ..<timestamp>`, updated by
     /// swapping the `..data` symlink with a rename.
     @Test func configMapSymlinkSwapIsReloaded() async throws {

@@ -12,13 +12,16 @@ public enum Behavior {
         }
     }
 
-    /// Answers the upgrade with `101` and the accept value `accept(key)`, then waits for the client to close.
+    /// Answers the upgrade with `101` and the accept value `accept(key)`, then waits for the client to close;
+    /// `onRequest` sees the request head, `onClosed` runs when the client closed cleanly (FIN, not RST).
     public static func upgrade(
         accept: @escaping @Sendable (String) -> String = webSocketAccept(for:),
+        onRequest: @escaping @Sendable (String) -> Void = { _ in },
         onClosed: @escaping @Sendable () -> Void = {}
     ) -> @Sendable (RawConnection) -> Void {
         { connection in
             guard let head = connection.readHead() else { return }
+            onRequest(head)
             let key = RawConnection.header("Sec-WebSocket-Key", in: head) ?? ""
             connection.write(
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -24,16 +24,18 @@ public final class ChildProcess: Sendable {
     }
 
     /// Starts `switchboard ARGUMENTS`. The child inherits this environment without any `SWITCHBOARD_*` variable,
-    /// plus `environment`. With `descriptorLimit` it starts under `ulimit -n` (soft and hard limit) of that value.
+    /// plus `environment`. `executable` replaces the `switchboard` binary (for a wrapper such as `unshare`); with
+    /// `descriptorLimit` it starts under `ulimit -n` (soft and hard limit) of that value.
     public init(
-        _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, descriptorLimit: Int? = nil
+        _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil, executable: URL = binary,
+        descriptorLimit: Int? = nil
     ) throws {
         let process = Process()
         if let descriptorLimit {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", Self.binary.path] + arguments
+            process.arguments = ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", executable.path] + arguments
         } else {
-            process.executableURL = Self.binary
+            process.executableURL = executable
             process.arguments = arguments
         }
         let base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWITCHBOARD_") }

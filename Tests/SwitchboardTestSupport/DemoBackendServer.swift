@@ -18,11 +18,14 @@ import Glibc
 public final class DemoBackendServer: Sendable {
     public let name: String
     public let port: Int
+    /// Keys an upgrade must be signed with (`--require-signature`); empty accepts every upgrade.
+    public let signingKeys: [String]
     private let reservation: Int32
     private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
-    public init(name: String = "demo") throws {
+    public init(name: String = "demo", signingKeys: [String] = []) throws {
         self.name = name
+        self.signingKeys = signingKeys
         reservation = try Loopback.boundSocket(reuseAddress: true)
         do {
             port = try Loopback.port(of: reservation)
@@ -40,7 +43,7 @@ public final class DemoBackendServer: Sendable {
     public func start() async throws {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = buildDemoBackend(
-            configuration: .init(host: "127.0.0.1", port: port, name: name), logger: quietLogger
+            configuration: .init(host: "127.0.0.1", port: port, name: name, signingKeys: signingKeys), logger: quietLogger
         ) { continuation.yield($0) }
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: quietLogger)
         let task = Task { try await group.run() }

@@ -43,4 +43,45 @@ struct ProbeCommandTests {
         #expect(someDown.stderr.contains("1 of 2 backends down"))
         await backend.stop()
     }
+
+    /// `demo-backend --require-signature` accepts only signed upgrades; `probe` signs `sign: true` checks with
+    /// SWITCHBOARD_SIGNING_KEY.
+    @Test func requireSignatureBackendPassesOnlySignedProbes() async throws {
+        let refused = try await ChildProcess.run(["demo-backend", "--listen", "127.0.0.1:0", "--require-signature"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("SWITCHBOARD_SIGNING_KEY"))
+
+        let scratch = try Scratch()
+        let key = ["SWITCHBOARD_SIGNING_KEY": "whsec_strict"]
+        let backend = try ChildProcess(["demo-backend", "--listen", "127.0.0.1:0", "--require-signature"], environment: key)
+        defer { backend.signal(SIGTERM) }
+        let line = try await backend.waitForOutput(containing: "listening on 127.0.0.1:")
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        let routes = try scratch.write("routes.yaml", """
+            version: 1
+            backends:
+              signed: { url: "ws://127.0.0.1:\(port)/calls", health: { check: websocket, sign: true } }
+              unsigned: { url: "ws://127.0.0.1:\(port)/calls" }
+            routes: []
+            """)
+        let round = try await ChildProcess.run(["probe", "--routes", routes], environment: key)
+        #expect(round.status == 1)
+        let rows = round.stdout.split(separator: "\n")
+        let signed = try #require(rows.first { $0.hasPrefix("signed") })
+        #expect(signed.contains("  up  "), "\(round.stdout)")
+        let unsigned = try #require(rows.first { $0.hasPrefix("unsigned") })
+        #expect(unsigned.contains("handshake: status 401"), "\(round.stdout)")
+
+        // The backend's own answer to an unsigned upgrade: 401 with a JSON error.
+        let response = try await blocking { () throws -> String in
+            let connection = try RawConnection(port: port)
+            connection.write(
+                "GET /calls HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            guard let answer = connection.readResponse() else { return "" }
+            return answer.head + "\n" + answer.body
+        }
+        #expect(response.hasPrefix("HTTP/1.1 401"))
+        #expect(response.contains(#"{"error":"a signed X-Call-Context is required"}"#))
+    }
 }

@@ -3,7 +3,7 @@ import Yams
 
 extension TableCompiler {
     static let timingKeys: Set<String> = ["interval", "timeout", "rise", "fall", "fast_interval", "jitter"]
-    static let checkKeys: Set<String> = ["check", "url", "expect", "headers", "tls_verify", "ca_file"]
+    static let checkKeys: Set<String> = ["check", "url", "expect", "headers", "tls_verify", "ca_file", "sign"]
 
     /// `health:` timing keys over `base`; with `checkKeys` allowed too when reading a backend's `health:`.
     mutating func healthTiming(_ node: Node, base: HealthTiming, backendKeys: Bool = false) -> HealthTiming {
@@ -101,6 +101,11 @@ extension TableCompiler {
                 }
             }
         }
+        var sign = false
+        if let field = fields["sign"] {
+            if kindName != "websocket" { reader.diagnostics.error("'sign' applies only to check: websocket", at: field.keyNode) }
+            sign = reader.bool(field.value, "sign") ?? false
+        }
         let tlsVerify = fields["tls_verify"].flatMap { reader.bool($0.value, "tls_verify") } ?? true
         var caFile: String?
         if let node = fields["ca_file"]?.value, let path = reader.nonEmptyString(node, "ca_file") {
@@ -116,7 +121,7 @@ extension TableCompiler {
         case "none": kind = .none
         default: kind = .websocket
         }
-        return HealthCheck(kind: kind, url: url, timing: timing, tlsVerify: tlsVerify, caFile: caFile)
+        return HealthCheck(kind: kind, url: url, timing: timing, tlsVerify: tlsVerify, caFile: caFile, sign: sign)
     }
 
     /// `ws://` → `http://`, `wss://` → `https://`; other URLs unchanged.

@@ -33,13 +33,20 @@ public struct HealthCheck: Sendable, Hashable {
     public var tlsVerify: Bool
     /// A PEM bundle of CA certificates to verify against instead of the system store.
     public var caFile: String?
+    /// `websocket` checks: send a synthetic `X-Call-Context` signed with the first signing key, the way Inkbox
+    /// signs its connection to a backend (docs/routes.md#health-checks).
+    public var sign: Bool
 
-    public init(kind: Kind, url: String, timing: HealthTiming = .init(), tlsVerify: Bool = true, caFile: String? = nil) {
+    public init(
+        kind: Kind, url: String, timing: HealthTiming = .init(), tlsVerify: Bool = true, caFile: String? = nil,
+        sign: Bool = false
+    ) {
         self.kind = kind
         self.url = url
         self.timing = timing
         self.tlsVerify = tlsVerify
         self.caFile = caFile
+        self.sign = sign
     }
 }
 
