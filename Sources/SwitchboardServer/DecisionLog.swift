@@ -30,24 +30,27 @@ public final class DecisionLog: Sendable {
     }
 
     func record(requestID: String, call: IncomingCall, decision: RouteDecision, duration: Duration) {
+        var metadata: Logger.Metadata = [
+            "request_id": .string(requestID),
+            "call_id": .string(call.id ?? "-"),
+            "caller": .string(PhoneMask.mask(call.caller)),
+            "number": .string(PhoneMask.mask(call.number)),
+            "route": .string(decision.route ?? "-"),
+            "backend": .string(decision.backend ?? "-"),
+            "outcome": .string(decision.answer.outcome),
+            "us": .stringConvertible(duration.wholeMicroseconds),
+        ]
+        // Backends passed over although up: `full=a,b draining=c` (absent in the common case).
+        for reason in [Availability.full, .draining] where !decision.skipped.isEmpty {
+            let names = decision.skipped.filter { $0.reason == reason }.map(\.backend)
+            if !names.isEmpty { metadata[reason.rawValue] = .string(names.joined(separator: ",")) }
+        }
         // Raw values are kept (no copies, no formatting) and masked when `/status` reads them.
         let record = DecisionRecord(
             at: Date(), requestID: requestID, callID: call.id, caller: call.caller ?? "", number: call.number ?? "",
             route: decision.route, backend: decision.backend, outcome: decision.answer.outcome
         )
-        logger.info(
-            "decision",
-            metadata: [
-                "request_id": .string(requestID),
-                "call_id": .string(call.id ?? "-"),
-                "caller": .string(PhoneMask.mask(call.caller)),
-                "number": .string(PhoneMask.mask(call.number)),
-                "route": .string(decision.route ?? "-"),
-                "backend": .string(decision.backend ?? "-"),
-                "outcome": .string(record.outcome),
-                "us": .stringConvertible(duration.wholeMicroseconds),
-            ]
-        )
+        logger.info("decision", metadata: metadata)
         recent.withLock { recent in
             if recent.records.count < capacity {
                 recent.records.append(record)

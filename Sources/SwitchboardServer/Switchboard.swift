@@ -26,6 +26,9 @@ public struct Switchboard: Sendable {
     public let checker: HealthChecker
     public let reloader: RoutesReloader
     public let decisions: DecisionLog
+    /// Live calls per backend and drain flags.
+    public let ledger: CapacityLedger
+    let capacityMetrics: CapacityMetrics
     let verifier: WebhookVerifier
     let cache: DeliveryCache
     let logger: Logger
@@ -59,6 +62,8 @@ public struct Switchboard: Sendable {
         )
         decisions = DecisionLog(logger: logger)
         cache = DeliveryCache(capacity: configuration.deliveryCacheCapacity)
+        ledger = CapacityLedger()
+        capacityMetrics = CapacityMetrics(registry: metrics.registry)
     }
 
     /// Serves until a graceful shutdown (one of `gracefulShutdownSignals`, or task cancellation): then stops
@@ -74,9 +79,13 @@ public struct Switchboard: Sendable {
     ) async throws {
         let webhookRouter = Router()
         WebhookController(
-            verifier: verifier, cache: cache, state: state, metrics: metrics, decisions: decisions, logger: logger,
-            maxBodySize: configuration.maxBodySize
+            verifier: verifier, cache: cache, state: state, ledger: ledger, metrics: metrics,
+            capacityMetrics: capacityMetrics, decisions: decisions, logger: logger, maxBodySize: configuration.maxBodySize
         ).addRoutes(to: webhookRouter, path: configuration.webhookPath)
+        EventsController(
+            delivery: SignedDelivery(verifier: verifier, maxBodySize: configuration.maxBodySize), ledger: ledger,
+            metrics: capacityMetrics, logger: logger
+        ).addRoutes(to: webhookRouter, path: configuration.eventsPath)
         let webhookApp = Application(
             router: webhookRouter,
             configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port)),
@@ -86,8 +95,8 @@ public struct Switchboard: Sendable {
 
         let adminRouter = Router()
         AdminController(
-            state: state, checker: checker, reloader: reloader, metrics: metrics, decisions: decisions,
-            token: configuration.adminToken
+            state: state, checker: checker, reloader: reloader, metrics: metrics, decisions: decisions, ledger: ledger,
+            capacityMetrics: capacityMetrics, token: configuration.adminToken
         ).addRoutes(to: adminRouter)
         let adminApp = Application(
             router: adminRouter,
@@ -96,7 +105,9 @@ public struct Switchboard: Sendable {
             logger: logger
         )
 
-        var services = services + [checker, HangupReloader(reloader: reloader)]
+        var services = services + [
+            checker, CapacitySweeper(ledger: ledger, state: state, logger: logger), HangupReloader(reloader: reloader),
+        ]
         if configuration.watchRoutes {
             services.append(RoutesWatcher(path: configuration.routesPath, reloader: reloader, logger: logger))
         }

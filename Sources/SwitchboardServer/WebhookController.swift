@@ -13,7 +13,9 @@ struct WebhookController: Sendable {
     let verifier: WebhookVerifier
     let cache: DeliveryCache
     let state: RoutingState
+    let ledger: CapacityLedger
     let metrics: SwitchboardMetrics
+    let capacityMetrics: CapacityMetrics
     let decisions: DecisionLog
     let logger: Logger
     let maxBodySize: Int
@@ -36,31 +38,20 @@ struct WebhookController: Sendable {
 
     func handle(_ request: Request, context: some RequestContext) async -> Response {
         let started = ContinuousClock.now
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodySize {
-            return refuse(.contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started)
-        }
         var request = request
+        let delivery = SignedDelivery(verifier: verifier, maxBodySize: maxBodySize)
         let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: maxBodySize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return refuse(.contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started)
-        } catch {
-            return refuse(.badRequest, "bad_request", "could not read the request body", request, started)
+        switch await delivery.body(of: &request) {
+        case .success(let bytes): body = bytes
+        case .failure(let refusal): return refuse(refusal.status, refusal.outcome, refusal.message, request, started)
         }
         return body.withUnsafeReadableBytes { bytes in respond(request, body: bytes, started: started) }
     }
 
     private func respond(_ request: Request, body: UnsafeRawBufferPointer, started: ContinuousClock.Instant) -> Response {
-        let headers = request.headers
-        let requestIDHeader = headers[Self.requestIDField]
-        do {
-            try verifier.verify(
-                requestID: requestIDHeader, timestamp: headers[Self.timestampField], signature: headers[Self.signatureField],
-                body: body
-            )
-        } catch {
-            return refuse(.unauthorized, "unauthorized", error.description, request, started)
+        let requestIDHeader = request.headers[Self.requestIDField]
+        if let refusal = SignedDelivery(verifier: verifier, maxBodySize: maxBodySize).verify(request.headers, body: body) {
+            return refuse(refusal.status, refusal.outcome, refusal.message, request, started)
         }
         let requestID = requestIDHeader ?? ""
         let digest = DeliveryCache.digest(body)
@@ -78,14 +69,22 @@ struct WebhookController: Sendable {
         } catch {
             return refuse(.badRequest, "bad_request", error.description, request, started)
         }
+        // Decides and takes the chosen backend's slot in one step (docs/routes.md#call-limits).
         let snapshot = state.snapshot
-        let decision = snapshot.table.decide(call, health: snapshot.health)
+        let decision = ledger.decide(call, in: snapshot)
         switch cache.store(requestID: requestID, digest: digest, decision: decision) {
         case .miss:
             return answer(decision, requestID: requestID, call: call, started: started)
         case .hit(let first):
+            // A concurrent identical delivery answered first: its backend holds the call's slot.
+            if let callID = call.id, first.backend != decision.backend {
+                let lifetime = first.backend.flatMap { snapshot.table.backendIndex(named: $0) }
+                    .map { snapshot.table.backends[$0].maxCallDuration } ?? Backend.defaultMaxCallDuration
+                ledger.assign(callID: callID, to: first.backend, lifetime: lifetime)
+            }
             return answer(first, requestID: requestID, call: nil, started: started)
         case .conflict:
+            if let callID = call.id, decision.backend != nil { ledger.release(callID: callID) }
             return refuse(.conflict, "conflict", "request ID already used with a different body", request, started)
         }
     }
@@ -100,6 +99,9 @@ struct WebhookController: Sendable {
         metrics.webhook(outcome: decision.answer.outcome, duration: duration)
         if let call {
             metrics.decision(route: decision.route, backend: decision.backend)
+            for skipped in decision.skipped where skipped.reason == .full {
+                capacityMetrics.overflow(backend: skipped.backend)
+            }
             decisions.record(requestID: requestID, call: call, decision: decision, duration: duration)
         } else {
             logger.info("retried delivery answered as before", metadata: ["request_id": .string(requestID)])

@@ -74,7 +74,7 @@ struct RoutesFileValidationTests {
         Case(what: "route strategy without a pool", yaml: header + "routes:\n  - { name: r, to: a, strategy: sticky }\n",
              expected: "routes.yaml:10:33: 'strategy' on a route needs 'to:' to name a pool"),
         Case(what: "unknown strategy", yaml: "version: 1\nbackends:\n  a: { url: \"ws://a\" }\npools:\n  p: { members: [a], strategy: random }\nroutes: []\n",
-             expected: "routes.yaml:5:32: unknown strategy 'random' (use one of: priority, round_robin, weighted, sticky)"),
+             expected: "routes.yaml:5:32: unknown strategy 'random' (use one of: priority, round_robin, weighted, sticky, least_loaded)"),
         Case(what: "missing version", yaml: "routes: []\n", expected: "routes.yaml:1:1: missing 'version: 1'"),
         Case(what: "YAML syntax error", yaml: "version: 1\nroutes: [\n", expected: "routes.yaml:3:1: YAML syntax: …"),
         Case(what: "expect on a websocket check", yaml: "version: 1\nbackends:\n  a: { url: \"ws://a\", health: { expect: [200] } }\nroutes: []\n",

@@ -33,6 +33,8 @@ public struct HealthCheck: Sendable, Hashable {
     public var tlsVerify: Bool
     /// A PEM bundle of CA certificates to verify against instead of the system store.
     public var caFile: String?
+    /// `report: json` (`http` checks): the body is the backend's own report of its state (``BackendReport``).
+    public var readsReport = false
 
     public init(kind: Kind, url: String, timing: HealthTiming = .init(), tlsVerify: Bool = true, caFile: String? = nil) {
         self.kind = kind
