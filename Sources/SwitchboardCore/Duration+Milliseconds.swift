@@ -14,3 +14,11 @@ extension Duration {
         components.seconds &* 1_000_000 &+ components.attoseconds / 1_000_000_000_000
     }
 }
+
+extension Duration {
+    /// Parses a duration as `routes.yaml` writes it: `500ms`, `2s`, `1.5s`, `30m`, `2h`; nil when malformed.
+    public init?(parsing text: String) {
+        guard let value = ConfigReader.parseDuration(text) else { return nil }
+        self = value
+    }
+}

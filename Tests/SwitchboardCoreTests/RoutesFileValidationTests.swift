@@ -38,7 +38,7 @@ struct RoutesFileValidationTests {
         Case(what: "wrong type for a condition", yaml: header + "routes:\n  - name: r\n    when: { caller.known: maybe }\n    to: a\n",
              expected: "routes.yaml:11:27: caller.known takes true or false, not 'maybe'"),
         Case(what: "bad duration", yaml: "version: 1\nhealth: { interval: 2 }\nroutes: []\n",
-             expected: "routes.yaml:2:21: interval: bad duration '2' (use a number with ms, s or m, like 500ms or 2s)"),
+             expected: "routes.yaml:2:21: interval: bad duration '2' (use a number with ms, s, m or h, like 500ms or 2s)"),
         Case(what: "unknown target", yaml: header + "routes:\n  - name: r\n    to: supprt\n",
              expected: "routes.yaml:11:9: to: unknown backend or pool 'supprt'"),
         Case(what: "unknown pool member", yaml: "version: 1\nbackends:\n  a: { url: \"ws://a\" }\npools:\n  p: { members: [a, z] }\nroutes: []\n",
