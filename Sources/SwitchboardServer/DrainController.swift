@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import SwitchboardCore
 
-/// `POST /admin/backends/{name}/drain` and `/undrain` on the admin listener (docs/http.md#drain-and-undrain).
+/// `POST /admin/backends/{name}/drain`, `/undrain` and `GET /admin/backends/{name}` on the admin listener (docs/http.md#drain-and-undrain).
 ///
 /// A draining backend gets no new calls and keeps its live ones; it is `drained` once it holds none. The flag is
 /// kept by name in the ``CapacityLedger``, so it survives reloads, but not restarts.
@@ -18,14 +18,18 @@ struct DrainController: Sendable {
         group.post("/admin/backends/:name/undrain") { _, context in
             respond(context.parameters.get("name"), draining: false)
         }
+        group.get("/admin/backends/:name") { _, context in
+            respond(context.parameters.get("name"), draining: nil)
+        }
     }
 
-    private func respond(_ name: String?, draining: Bool) -> Response {
+    /// Sets the flag (nil: only reads it) and answers with the backend's drain state.
+    private func respond(_ name: String?, draining: Bool?) -> Response {
         let table = state.snapshot.table
         guard let name, table.backendIndex(named: name) != nil else {
             return JSONResponse.error(.notFound, "no backend named '\(name ?? "")' in the running table")
         }
-        ledger.setDraining(name, draining)
+        if let draining { ledger.setDraining(name, draining) }
         return JSONResponse.body(.ok, Self.json(name: name, occupancy: ledger.occupancy(of: name)))
     }
 

@@ -8,7 +8,9 @@ struct SwitchboardCommand: AsyncParsableCommand {
         commandName: "switchboard",
         abstract: "Routes Inkbox incoming-call webhooks to healthy WebSocket agent backends.",
         version: switchboardVersion,
-        subcommands: [Serve.self, Validate.self, Explain.self, Probe.self, Sign.self, DemoBackend.self]
+        subcommands: [
+            Serve.self, Validate.self, Explain.self, Probe.self, Sign.self, DemoBackend.self, Drain.self, Undrain.self,
+        ]
     )
 
     /// Runs the command; argument errors exit 2 (docs/cli.md) instead of ArgumentParser's 64.
