@@ -6,14 +6,27 @@ public struct DemoBackendConfiguration: Sendable, Hashable {
     public var port: Int
     /// Reported by `GET /` and as the `Server` header, so demos can tell backends apart.
     public var name: String
+    /// The first answer of `GET /report` (a `report: json` health check reads it); `POST /report` replaces it.
+    public var report: String
 
     /// - Parameters:
     ///   - host: address to bind.
     ///   - port: port to bind, 0 for any free port.
     ///   - name: the backend's name in answers.
-    public init(host: String = "127.0.0.1", port: Int = 9001, name: String = "demo") {
+    ///   - report: the JSON body `GET /report` serves at first.
+    public init(host: String = "127.0.0.1", port: Int = 9001, name: String = "demo", report: String = #"{"status":"ok"}"#) {
         self.host = host
         self.port = port
         self.name = name
+        self.report = report
+    }
+
+    /// A report body from its three optional fields: `{"status":"full","load":0.5,"max_calls":8}`.
+    public static func report(status: String?, load: Double?, maxCalls: Int?) -> String {
+        var fields: [String] = []
+        if let status { fields.append(#""status":"\#(status)""#) }
+        if let load { fields.append(#""load":\#(load)"#) }
+        if let maxCalls { fields.append(#""max_calls":\#(maxCalls)"#) }
+        return "{" + fields.joined(separator: ",") + "}"
     }
 }

@@ -50,7 +50,8 @@ public struct Switchboard: Sendable {
             onChange: { states in
                 state.apply(states: states)
                 metrics.backends(states)
-            }
+            },
+            onReports: { reports in state.apply(reports: reports) }
         )
         metrics.backends(checker.states())
         self.state = state

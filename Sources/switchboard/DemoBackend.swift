@@ -20,11 +20,31 @@ struct DemoBackend: AsyncParsableCommand {
     @Option(help: "The backend's name (shown on GET / and in the Server header).")
     var name = "demo"
 
+    @Option(name: .customLong("report-status"), help: "Serve GET /report with this status: ok, draining or full.")
+    var reportStatus: String?
+
+    @Option(name: .customLong("report-load"), help: "Serve GET /report with this load, 0.0 to 1.0.")
+    var reportLoad: Double?
+
+    @Option(name: .customLong("report-max-calls"), help: "Serve GET /report with this max_calls.")
+    var reportMaxCalls: Int?
+
+    func validate() throws {
+        if let reportStatus, !["ok", "draining", "full"].contains(reportStatus) {
+            throw ValidationError("--report-status must be ok, draining or full")
+        }
+        if let reportLoad, !(0...1).contains(reportLoad) { throw ValidationError("--report-load must be from 0 to 1") }
+        if let reportMaxCalls, reportMaxCalls < 0 { throw ValidationError("--report-max-calls must be 0 or more") }
+    }
+
     func run() async throws {
         let address = listen
         let logger = makeLogger(format: .text, level: .notice)
         let app = buildDemoBackend(
-            configuration: .init(host: address.host, port: address.port, name: name),
+            configuration: .init(
+                host: address.host, port: address.port, name: name,
+                report: DemoBackendConfiguration.report(status: reportStatus ?? "ok", load: reportLoad, maxCalls: reportMaxCalls)
+            ),
             logger: logger,
             onServerRunning: { port in
                 // Unbuffered, so a supervising process sees it at once even through a pipe.
