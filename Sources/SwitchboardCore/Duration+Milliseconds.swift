@@ -16,9 +16,9 @@ extension Duration {
 }
 
 extension Duration {
-    /// Parses a duration the way `routes.yaml` writes them: `250ms`, `10s`, `1.5m`; nil otherwise.
+    /// Parses a duration as `routes.yaml` writes it: `500ms`, `2s`, `1.5s`, `30m`, `2h`; nil when malformed.
     public init?(parsing text: String) {
-        guard let duration = ConfigReader.parseDuration(text) else { return nil }
-        self = duration
+        guard let value = ConfigReader.parseDuration(text) else { return nil }
+        self = value
     }
 }

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import SwitchboardCore
+import Synchronization
 
 /// Builds the demo WebSocket agent backend: a stand-in for a real voice agent in demos, tests and benchmarks.
 ///
@@ -15,6 +16,8 @@ import SwitchboardCore
 /// - With `signingKeys`, an upgrade must carry `X-Call-Context` and `X-Inkbox-Request-ID`, `X-Inkbox-Timestamp` and
 ///   `X-Inkbox-Signature` over `{request_id}.{timestamp}.{X-Call-Context}`, as Inkbox sends them; any other upgrade
 ///   gets 401 `{"error":"…"}`.
+/// - `GET /report` answers the backend's self-report (`configuration.report`, for `report: json` checks);
+///   `POST /report` replaces it with the request body, as is, so demos and tests can change it at runtime.
 /// - On graceful shutdown, open WebSockets get a close frame and are dropped after one second at most.
 ///
 /// The result is a Hummingbird application, hence a `Service`: `runService()` runs it until SIGTERM or
@@ -38,6 +41,18 @@ public func buildDemoBackend(
     let router = Router()
     router.get("/healthz") { _, _ in "ok" }
     router.get("/") { _, _ in name }
+    let report = Mutex(configuration.report)
+    router.get("/report") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: report.withLock { $0 }))
+        )
+    }
+    router.post("/report") { request, _ in
+        let body = try await request.body.collect(upTo: 4096)
+        report.withLock { $0 = String(buffer: body) }
+        return Response(status: .noContent)
+    }
     return Application(
         router: router,
         server: .http1WebSocketUpgrade(configuration: .init(ws: .init(closeTimeout: .seconds(1)))) { request, channel, logger in

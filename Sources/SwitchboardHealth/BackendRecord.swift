@@ -25,6 +25,7 @@ struct BackendRecord: Sendable {
     mutating func apply(_ result: ProbeResult) -> Bool {
         let timing = target.check.timing
         status.lastProbe = result
+        status.report = result.report
         if result.ok {
             status.consecutiveSuccesses += 1
             status.consecutiveFailures = 0

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCore
 
 /// What the router knows about a backend: the health checker's verdict.
 public enum BackendState: String, Sendable, Hashable, Codable {
@@ -27,6 +28,8 @@ public enum ProbeFailureReason: String, Sendable, Hashable, Codable, CaseIterabl
     case handshake
     /// Anything else: garbage instead of HTTP, an unsupported URL, an internal curl error.
     case `protocol`
+    /// `report: json`: the body is not a valid report.
+    case report
 }
 
 /// The outcome of one probe. A failure is data, not a thrown error.
@@ -39,6 +42,8 @@ public struct ProbeResult: Sendable, Hashable {
     public var latency: Duration
     /// When the result arrived.
     public var at: Date
+    /// What the backend reported about itself (`report: json` checks that succeeded).
+    public var report: BackendReport?
 
     public var ok: Bool { failure == nil }
 
@@ -49,8 +54,10 @@ public struct ProbeResult: Sendable, Hashable {
         self.at = at
     }
 
-    public static func success(latency: Duration, at: Date = Date()) -> ProbeResult {
-        ProbeResult(failure: nil, latency: latency, at: at)
+    public static func success(latency: Duration, at: Date = Date(), report: BackendReport? = nil) -> ProbeResult {
+        var result = ProbeResult(failure: nil, latency: latency, at: at)
+        result.report = report
+        return result
     }
 
     public static func failure(_ reason: ProbeFailureReason, _ detail: String, latency: Duration, at: Date = Date())
@@ -68,6 +75,8 @@ public struct BackendStatus: Sendable, Hashable {
     public var lastProbe: ProbeResult?
     public var consecutiveSuccesses: Int
     public var consecutiveFailures: Int
+    /// The last report of a `report: json` check; nil after a failed probe.
+    public var report: BackendReport?
 
     public init(
         name: String,

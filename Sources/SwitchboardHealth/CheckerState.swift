@@ -34,6 +34,15 @@ struct CheckerState {
     /// Backends in target order.
     var statuses: [BackendStatus] { order.compactMap { records[$0]?.status } }
 
+    /// Name → report for every backend whose last probe carried one.
+    var reportMap: [String: BackendReport] {
+        var map: [String: BackendReport] = [:]
+        for id in order {
+            if let record = records[id], let report = record.status.report { map[record.target.name] = report }
+        }
+        return map
+    }
+
     /// Name → state for every backend.
     var stateMap: [String: BackendState] {
         Dictionary(order.compactMap { records[$0].map { ($0.target.name, $0.status.state) } }) { _, last in last }
@@ -117,18 +126,20 @@ struct CheckerState {
         id: UInt64,
         started: ContinuousClock.Instant,
         result: ProbeResult?
-    ) -> (record: BackendRecord, changed: Bool, resumed: [CheckedContinuation<Void, Never>])? {
+    ) -> (record: BackendRecord, changed: Bool, reportChanged: Bool, resumed: [CheckedContinuation<Void, Never>])? {
         guard var record = records[id] else { return nil }
         record.inFlight = false
         guard let result else {
             records[id] = record
             return nil
         }
+        let reportBefore = record.status.report
         let changed = record.apply(result)
+        let reportChanged = record.status.report != reportBefore
         records[id] = record
-        if changed { version += 1 }
+        if changed || reportChanged { version += 1 }
         if running { schedule(id, at: started + record.nextDelay(random: Double.random(in: 0..<1, using: &random))) }
-        return (records[id] ?? record, changed, takeWaitersIfFirstRoundDone(completing: id))
+        return (records[id] ?? record, changed, reportChanged, takeWaitersIfFirstRoundDone(completing: id))
     }
 
     /// Marks `id` as having had its first result; when that finishes the round, hands back the waiters.

@@ -24,6 +24,7 @@ public final class HealthChecker: Service, Sendable {
     private let onProbe: @Sendable (ProbeTarget, ProbeResult) -> Void
     private let onChange: @Sendable ([String: BackendState]) -> Void
     private let signer: ProbeSigner?
+    private let onReports: @Sendable ([String: BackendReport]) -> Void
 
     /// - Parameters:
     ///   - targets: the backends to probe, in the order `statuses()` reports them.
@@ -32,18 +33,22 @@ public final class HealthChecker: Service, Sendable {
     ///   - onChange: called with the full name → state map whenever a backend's state changes and once per
     ///     `update(targets:)`; must not block and must not call `update(targets:)`.
     ///   - signingKeys: the first one signs `sign: true` WebSocket checks.
+    ///   - onReports: called with the name → report map of `report: json` checks right after `onChange`, and
+    ///     whenever a report changes; same rules as `onChange`.
     public init(
         targets: [ProbeTarget],
         logger: Logger,
         signingKeys: [String] = [],
         onProbe: @escaping @Sendable (ProbeTarget, ProbeResult) -> Void = { _, _ in },
-        onChange: @escaping @Sendable ([String: BackendState]) -> Void = { _ in }
+        onChange: @escaping @Sendable ([String: BackendState]) -> Void = { _ in },
+        onReports: @escaping @Sendable ([String: BackendReport]) -> Void = { _ in }
     ) {
         self.state = Mutex(CheckerState(targets: targets))
         self.logger = logger
         self.onProbe = onProbe
         self.onChange = onChange
         self.signer = ProbeSigner(keys: signingKeys)
+        self.onReports = onReports
     }
 
     /// Probes until the task is cancelled or a graceful shutdown starts.
@@ -79,14 +84,14 @@ public final class HealthChecker: Service, Sendable {
     /// and is probed within one `fastInterval`; a removed one is no longer probed (a result still in flight
     /// is ignored). Calls `onChange` once with the new map.
     public func update(targets: [ProbeTarget]) {
-        let (engine, version, map, resumed) = state.withLock { state in
+        let (engine, version, map, reports, resumed) = state.withLock { state in
             state.replaceTargets(targets, now: .now)
-            return (state.engine, state.version, state.stateMap, state.takeWaitersIfFirstRoundDone())
+            return (state.engine, state.version, state.stateMap, state.reportMap, state.takeWaitersIfFirstRoundDone())
         }
         engine?.setMaxConnections(targets.count)
         engine?.wakeup()
         for waiter in resumed { waiter.resume() }
-        deliver(map, version: version)
+        deliver(map, reports, version: version)
     }
 
     /// Every backend's current health, in target order (for `/status`).
@@ -144,15 +149,15 @@ public final class HealthChecker: Service, Sendable {
     private func complete(id: UInt64, started: ContinuousClock.Instant, result: ProbeResult?) {
         let outcome = state.withLock { state in
             state.complete(id: id, started: started, result: result).map { completed in
-                (completed, state.version, completed.changed ? state.stateMap : [:])  // the map only when needed
+                // The maps only when needed.
+                let deliver = completed.changed || completed.reportChanged
+                return (completed, state.version, deliver ? state.stateMap : [:], deliver ? state.reportMap : [:])
             }
         }
-        guard let ((record, changed, resumed), version, map) = outcome, let result else { return }
+        guard let ((record, changed, reportChanged, resumed), version, map, reports) = outcome, let result else { return }
         onProbe(record.target, result)
-        if changed {
-            log(record)
-            deliver(map, version: version)
-        }
+        if changed { log(record) }
+        if changed || reportChanged { deliver(map, reports, version: version) }
         for waiter in resumed { waiter.resume() }
     }
 
@@ -168,11 +173,17 @@ public final class HealthChecker: Service, Sendable {
         }
     }
 
-    private func deliver(_ map: [String: BackendState], version: UInt64) {
+    private func deliver(_ map: [String: BackendState], _ reports: [String: BackendReport], version: UInt64) {
         delivered.withLock { last in
             guard version > last else { return }
             last = version
             onChange(map)
+            onReports(reports)
         }
+    }
+
+    /// Every backend's last report by name (`report: json` checks).
+    public func reports() -> [String: BackendReport] {
+        state.withLock { $0.reportMap }
     }
 }

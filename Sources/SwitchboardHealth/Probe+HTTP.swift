@@ -24,6 +24,16 @@ extension Probe {
             return .failure(.protocol, "no HTTP status in the answer", latency: latency)
         }
         let accepted = expect.isEmpty ? (200..<300).contains(status) : expect.contains(status)
+        if accepted, check.readsReport {
+            guard !bodyCut, bodyBytes <= Self.reportLimit else {
+                return .failure(.report, "report larger than \(Self.reportLimit) bytes", latency: latency)
+            }
+            do {
+                return .success(latency: latency, report: try BackendReport(json: body))
+            } catch {
+                return .failure(.report, error.description, latency: latency)
+            }
+        }
         if accepted { return .success(latency: latency) }
         let wanted = expect.isEmpty ? "2xx" : expect.map(String.init).joined(separator: ",")
         return .failure(.status, "status \(status), expected \(wanted)", latency: latency)

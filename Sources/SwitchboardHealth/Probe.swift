@@ -26,6 +26,10 @@ final class Probe {
     var bodyBytes = 0
     /// A health answer is judged by its status; a body past this size is not read to the end.
     static let bodyLimit = 64 * 1024
+    /// `report: json` checks keep the body, up to this size (a larger one is not a report).
+    static let reportLimit = 4 * 1024
+    /// The body so far, kept only by `report: json` checks.
+    var body: [UInt8] = []
 
     /// WebSocket checks: the key line inside the handle's header list and the answer the key calls for.
     var webSocket: WebSocketHandshake?
@@ -65,6 +69,7 @@ final class Probe {
         self.completion = completion
         upgrade = UpgradeResponse()
         bodyBytes = 0
+        body.removeAll(keepingCapacity: true)
         handle.clearError()
         if signer != nil { return renewSignedHeaders() }
         webSocket?.renewKey()
@@ -158,10 +163,13 @@ struct ProbeFailure: Error {
 
 /// Counts and drops a response body (the default would write it to stdout); a short count past
 /// `Probe.bodyLimit` ends the transfer.
-private let countBody: curl_write_callback = { _, size, count, context in
+private let countBody: curl_write_callback = { bytes, size, count, context in
     let length = size &* count
     guard let context else { return length }
     let probe = Unmanaged<Probe>.fromOpaque(context).takeUnretainedValue()
+    if probe.check.readsReport, let bytes = UnsafeRawPointer(bytes), probe.body.count + length <= Probe.reportLimit {
+        probe.body.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: length))
+    }
     probe.bodyBytes &+= length
     return probe.bodyBytes > Probe.bodyLimit ? 0 : length
 }

@@ -13,6 +13,8 @@ struct AdminController: Sendable {
     let reloader: RoutesReloader
     let metrics: SwitchboardMetrics
     let decisions: DecisionLog
+    let ledger: CapacityLedger
+    let capacityMetrics: CapacityMetrics
     /// When set, everything but `/healthz` and `/readyz` needs `Authorization: Bearer <token>`.
     let token: String?
 
@@ -25,14 +27,19 @@ struct AdminController: Sendable {
         }
         let protected = router.group().add(middleware: BearerTokenMiddleware(token: token))
         protected.get("/metrics") { _, _ in
-            Response(
+            let snapshot = state.snapshot
+            capacityMetrics.refresh(table: snapshot.table, health: snapshot.health, occupancies: ledger.occupancies())
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render()))
             )
         }
         protected.get("/status") { _, _ in
-            JSONResponse.body(.ok, StatusDocument.json(state: state, statuses: checker.statuses(), decisions: decisions.last))
+            JSONResponse.body(.ok, StatusDocument.json(
+                state: state, statuses: checker.statuses(), decisions: decisions.last,
+                occupancies: ledger.occupancies()
+            ))
         }
         protected.post("/admin/reload") { _, _ in
             switch await reloader.reload(reason: "admin") {
@@ -42,6 +49,7 @@ struct AdminController: Sendable {
                 return JSONResponse.error(.unprocessableContent, error.description)
             }
         }
+        DrainController(state: state, ledger: ledger).addRoutes(to: protected)
     }
 }
 

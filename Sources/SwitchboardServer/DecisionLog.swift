@@ -30,24 +30,30 @@ public final class DecisionLog: Sendable {
     }
 
     func record(requestID: String, call: IncomingCall, decision: RouteDecision, duration: Duration) {
+        let loggedRequestID = LogSafe.requestID(requestID)
+        let loggedCallID = LogSafe.requestID(call.id)
+        var metadata: Logger.Metadata = [
+            "request_id": .string(loggedRequestID),
+            "call_id": .string(loggedCallID),
+            "caller": .string(PhoneMask.mask(call.caller)),
+            "number": .string(PhoneMask.mask(call.number)),
+            "route": .string(decision.route ?? "-"),
+            "backend": .string(decision.backend ?? "-"),
+            "outcome": .string(decision.answer.outcome),
+            "us": .stringConvertible(duration.wholeMicroseconds),
+        ]
+        // Backends passed over although up: `full=a,b draining=c` (absent in the common case).
+        for reason in [Availability.full, .draining] where !decision.skipped.isEmpty {
+            let names = decision.skipped.filter { $0.reason == reason }.map(\.backend)
+            if !names.isEmpty { metadata[reason.rawValue] = .string(names.joined(separator: ",")) }
+        }
         // Raw values are kept (no copies, no formatting) and masked when `/status` reads them.
         let record = DecisionRecord(
-            at: Date(), requestID: LogSafe.requestID(requestID), callID: call.id.map { LogSafe.requestID($0) }, caller: call.caller ?? "", number: call.number ?? "",
+            at: Date(), requestID: loggedRequestID, callID: call.id == nil ? nil : loggedCallID,
+            caller: call.caller ?? "", number: call.number ?? "",
             route: decision.route, backend: decision.backend, outcome: decision.answer.outcome
         )
-        logger.info(
-            "decision",
-            metadata: [
-                "request_id": .string(LogSafe.requestID(requestID)),
-                "call_id": .string(LogSafe.requestID(call.id)),
-                "caller": .string(PhoneMask.mask(call.caller)),
-                "number": .string(PhoneMask.mask(call.number)),
-                "route": .string(decision.route ?? "-"),
-                "backend": .string(decision.backend ?? "-"),
-                "outcome": .string(record.outcome),
-                "us": .stringConvertible(duration.wholeMicroseconds),
-            ]
-        )
+        logger.info("decision", metadata: metadata)
         recent.withLock { recent in
             if recent.records.count < capacity {
                 recent.records.append(record)

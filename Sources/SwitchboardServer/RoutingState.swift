@@ -25,6 +25,7 @@ public final class RoutingState: Sendable {
     private struct State {
         var snapshot: Snapshot
         var states: [String: BackendState]
+        var reports: [String: BackendReport] = [:]
         var lastReloadError: String?
     }
 
@@ -44,7 +45,7 @@ public final class RoutingState: Sendable {
     /// Installs a newly loaded table; backends keep the health verdicts last reported for their names.
     public func install(_ table: RoutingTable, loadedAt: Date = Date()) {
         state.withLock { state in
-            state.snapshot = Snapshot(table: table, health: Self.view(table, state.states), loadedAt: loadedAt)
+            state.snapshot = Snapshot(table: table, health: Self.view(table, state), loadedAt: loadedAt)
             state.lastReloadError = nil
         }
     }
@@ -58,11 +59,24 @@ public final class RoutingState: Sendable {
         state.withLock { state in
             state.states = states
             let table = state.snapshot.table
-            state.snapshot = Snapshot(table: table, health: Self.view(table, states), loadedAt: state.snapshot.loadedAt)
+            state.snapshot = Snapshot(table: table, health: Self.view(table, state), loadedAt: state.snapshot.loadedAt)
         }
     }
 
-    private static func view(_ table: RoutingTable, _ states: [String: BackendState]) -> HealthView {
-        HealthView(eligible: table.backends.map { states[$0.name]?.isEligible ?? true })
+    /// Applies what backends with `report: json` checks last reported (name → report).
+    public func apply(reports: [String: BackendReport]) {
+        state.withLock { state in
+            guard state.reports != reports else { return }
+            state.reports = reports
+            let table = state.snapshot.table
+            state.snapshot = Snapshot(table: table, health: Self.view(table, state), loadedAt: state.snapshot.loadedAt)
+        }
+    }
+
+    private static func view(_ table: RoutingTable, _ state: State) -> HealthView {
+        HealthView(
+            eligible: table.backends.map { state.states[$0.name]?.isEligible ?? true },
+            reports: state.reports.isEmpty ? [] : table.backends.map { state.reports[$0.name] }
+        )
     }
 }

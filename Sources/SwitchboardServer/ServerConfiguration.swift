@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var listen: Address
     public var adminListen: Address
     public var webhookPath: String
+    /// Where Inkbox posts its events (`call.ended` releases a call's slot).
+    public var eventsPath: String
     /// Signing keys; any of them may sign a delivery (rotation).
     public var signingKeys: [String]
     /// `SWITCHBOARD_ADMIN_TOKEN`: protects the admin listener when set.
@@ -58,6 +60,7 @@ public struct ServerConfiguration: Sendable {
         listen: Address = Address(host: "0.0.0.0", port: 8080),
         adminListen: Address = Address(host: "127.0.0.1", port: 9090),
         webhookPath: String = "/webhooks/incoming-call",
+        eventsPath: String = "/webhooks/events",
         signingKeys: [String] = [],
         adminToken: String? = nil,
         maxBodySize: Int = 65_536,
@@ -69,6 +72,7 @@ public struct ServerConfiguration: Sendable {
         self.listen = listen
         self.adminListen = adminListen
         self.webhookPath = webhookPath
+        self.eventsPath = eventsPath
         self.signingKeys = signingKeys
         self.adminToken = adminToken
         self.maxBodySize = maxBodySize

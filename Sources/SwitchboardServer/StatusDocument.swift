@@ -4,7 +4,10 @@ import SwitchboardHealth
 
 /// The `/status` JSON (shape in docs/http.md); absent values are `null`, never missing keys.
 enum StatusDocument {
-    static func json(state: RoutingState, statuses: [BackendStatus], decisions: [DecisionRecord]) -> String {
+    static func json(
+        state: RoutingState, statuses: [BackendStatus], decisions: [DecisionRecord],
+        occupancies: [String: Occupancy] = [:]
+    ) -> String {
         let snapshot = state.snapshot
         let byName = Dictionary(statuses.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         let document: [String: Any] = [
@@ -13,9 +16,23 @@ enum StatusDocument {
                 "loaded_at": timestamp(snapshot.loadedAt),
                 "last_reload_error": nullable(state.lastReloadError),
             ],
-            "backends": snapshot.table.backends.map { backend in
+            "backends": snapshot.table.backends.enumerated().map { index, backend in
                 let status = byName[backend.name]
+                let occupancy = occupancies[backend.name] ?? .idle
+                let table = snapshot.table, health = snapshot.health
                 return [
+                    "availability": table.availability(of: index, health: health, occupancy: occupancy).rawValue,
+                    "active_calls": occupancy.active,
+                    "max_calls": nullable(table.limit(of: index, health: health)),
+                    "load": (table.utilisation(of: index, health: health, occupancy: occupancy) * 1000).rounded() / 1000,
+                    "drain": nullable(DrainController.drainState(occupancy)),
+                    "report": nullable(health.report(index).map { report in
+                        [
+                            "status": report.status.rawValue,
+                            "load": nullable(report.load),
+                            "max_calls": nullable(report.maxCalls),
+                        ] as [String: Any]
+                    }),
                     "name": backend.name,
                     "url": backend.url.redacted,
                     "state": (status?.state ?? .unknown).rawValue,

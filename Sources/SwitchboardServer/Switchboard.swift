@@ -26,6 +26,9 @@ public struct Switchboard: Sendable {
     public let checker: HealthChecker
     public let reloader: RoutesReloader
     public let decisions: DecisionLog
+    /// Live calls per backend and drain flags.
+    public let ledger: CapacityLedger
+    let capacityMetrics: CapacityMetrics
     let verifier: WebhookVerifier
     let cache: DeliveryCache
     let logger: Logger
@@ -48,7 +51,8 @@ public struct Switchboard: Sendable {
             onChange: { states in
                 state.apply(states: states)
                 metrics.backends(states)
-            }
+            },
+            onReports: { reports in state.apply(reports: reports) }
         )
         metrics.backends(checker.states())
         self.state = state
@@ -60,6 +64,8 @@ public struct Switchboard: Sendable {
         )
         decisions = DecisionLog(logger: logger)
         cache = DeliveryCache(capacity: configuration.deliveryCacheCapacity)
+        ledger = CapacityLedger()
+        capacityMetrics = CapacityMetrics(registry: metrics.registry)
     }
 
     /// Serves until a graceful shutdown (one of `gracefulShutdownSignals`, or task cancellation): then stops
@@ -74,10 +80,16 @@ public struct Switchboard: Sendable {
         onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }
     ) async throws {
         let webhookRouter = Router()
+        // Both signed endpoints answer every method but POST with 405, including ones the router does not know.
+        webhookRouter.add(middleware: PostOnlyMiddleware(paths: [configuration.webhookPath, configuration.eventsPath]))
         WebhookController(
-            verifier: verifier, cache: cache, state: state, metrics: metrics, decisions: decisions, logger: logger,
-            maxBodySize: configuration.maxBodySize
+            verifier: verifier, cache: cache, state: state, ledger: ledger, metrics: metrics,
+            capacityMetrics: capacityMetrics, decisions: decisions, logger: logger, maxBodySize: configuration.maxBodySize
         ).addRoutes(to: webhookRouter, path: configuration.webhookPath)
+        EventsController(
+            delivery: SignedDelivery(verifier: verifier, maxBodySize: configuration.maxBodySize), ledger: ledger,
+            metrics: capacityMetrics, refusals: metrics, logger: logger
+        ).addRoutes(to: webhookRouter, path: configuration.eventsPath)
         let metrics = metrics
         let webhookConnections = ConnectionRegistry(limit: configuration.webhookLimits.maxConnections)
         let webhookApp = Application(
@@ -92,8 +104,8 @@ public struct Switchboard: Sendable {
 
         let adminRouter = Router()
         AdminController(
-            state: state, checker: checker, reloader: reloader, metrics: metrics, decisions: decisions,
-            token: configuration.adminToken
+            state: state, checker: checker, reloader: reloader, metrics: metrics, decisions: decisions, ledger: ledger,
+            capacityMetrics: capacityMetrics, token: configuration.adminToken
         ).addRoutes(to: adminRouter)
         let adminConnections = ConnectionRegistry(limit: configuration.adminLimits.maxConnections)
         let adminApp = Application(
@@ -106,7 +118,9 @@ public struct Switchboard: Sendable {
             logger: logger
         )
 
-        var services = services + [checker, HangupReloader(reloader: reloader)]
+        var services = services + [
+            checker, CapacitySweeper(ledger: ledger, state: state, logger: logger), HangupReloader(reloader: reloader),
+        ]
         if configuration.watchRoutes {
             services.append(RoutesWatcher(path: configuration.routesPath, reloader: reloader, logger: logger))
         }

@@ -13,64 +13,37 @@ struct WebhookController: Sendable {
     let verifier: WebhookVerifier
     let cache: DeliveryCache
     let state: RoutingState
+    let ledger: CapacityLedger
     let metrics: SwitchboardMetrics
+    let capacityMetrics: CapacityMetrics
     let decisions: DecisionLog
     let logger: Logger
     let maxBodySize: Int
     /// Bounds the `webhook refused` lines (docs/http.md, "Logs").
     let refusalLines = TokenBucket(perSecond: 20, burst: 40)
 
-    static let requestIDField = HTTPField.Name(WebhookVerifier.requestIDHeader)!
-    static let timestampField = HTTPField.Name(WebhookVerifier.timestampHeader)!
-    static let signatureField = HTTPField.Name(WebhookVerifier.signatureHeader)!
-
-    /// Serves `path`: POST is the webhook, every other method (TRACE, PROPFIND, QUERY, … too) 405.
+    /// Serves `POST path` (with ``PostOnlyMiddleware`` on the router, every other method is 405).
     func addRoutes<Context: RequestContext>(to router: Router<Context>, path: String) {
-        router.add(middleware: PostOnlyMiddleware(paths: [path]))
         router.post(RouterPath(path)) { request, context in await self.handle(request, context: context) }
     }
 
     func handle(_ request: Request, context: some RequestContext) async -> Response {
         let started = ContinuousClock.now
-        // Refused before a byte of the body is read: the connection is closed after the answer, so a stranger's
-        // body is never read and discarded.
-        do {
-            try WebhookVerifier.checkHeaders(
-                requestID: request.headers[Self.requestIDField], timestamp: request.headers[Self.timestampField],
-                signature: request.headers[Self.signatureField]
-            )
-        } catch {
-            return refuse(.unauthorized, "unauthorized", error.description, request, started, closing: true)
-        }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodySize {
-            return refuse(
-                .contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started, closing: true
-            )
-        }
         var request = request
+        let delivery = SignedDelivery(verifier: verifier, maxBodySize: maxBodySize)
         let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: maxBodySize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return refuse(
-                .contentTooLarge, "too_large", "body larger than \(maxBodySize) bytes", request, started, closing: true
-            )
-        } catch {
-            return refuse(.badRequest, "bad_request", "could not read the request body", request, started, closing: true)
+        switch await delivery.body(of: &request) {
+        case .success(let bytes): body = bytes
+        case .failure(let refusal):
+            return refuse(refusal.status, refusal.outcome, refusal.message, request, started, closing: refusal.closing)
         }
         return body.withUnsafeReadableBytes { bytes in respond(request, body: bytes, started: started) }
     }
 
     private func respond(_ request: Request, body: UnsafeRawBufferPointer, started: ContinuousClock.Instant) -> Response {
-        let headers = request.headers
-        let requestIDHeader = headers[Self.requestIDField]
-        do {
-            try verifier.verify(
-                requestID: requestIDHeader, timestamp: headers[Self.timestampField], signature: headers[Self.signatureField],
-                body: body
-            )
-        } catch {
-            return refuse(.unauthorized, "unauthorized", error.description, request, started)
+        let requestIDHeader = request.headers[SignedDelivery.requestIDField]
+        if let refusal = SignedDelivery(verifier: verifier, maxBodySize: maxBodySize).verify(request.headers, body: body) {
+            return refuse(refusal.status, refusal.outcome, refusal.message, request, started)
         }
         let requestID = requestIDHeader ?? ""
         let digest = DeliveryCache.digest(body)
@@ -88,14 +61,22 @@ struct WebhookController: Sendable {
         } catch {
             return refuse(.badRequest, "bad_request", error.description, request, started)
         }
+        // Decides and takes the chosen backend's slot in one step (docs/routes.md#call-limits).
         let snapshot = state.snapshot
-        let decision = snapshot.table.decide(call, health: snapshot.health)
+        let decision = ledger.decide(call, in: snapshot)
         switch cache.store(requestID: requestID, digest: digest, decision: decision) {
         case .miss:
             return answer(decision, requestID: requestID, call: call, started: started)
         case .hit(let first):
+            // A concurrent identical delivery answered first: its backend holds the call's slot.
+            if let callID = call.id, first.backend != decision.backend {
+                let lifetime = first.backend.flatMap { snapshot.table.backendIndex(named: $0) }
+                    .map { snapshot.table.backends[$0].maxCallDuration } ?? Backend.defaultMaxCallDuration
+                ledger.assign(callID: callID, to: first.backend, lifetime: lifetime)
+            }
             return answer(first, requestID: requestID, call: nil, started: started)
         case .conflict:
+            if let callID = call.id, decision.backend != nil { ledger.release(callID: callID) }
             return refuse(.conflict, "conflict", "request ID already used with a different body", request, started)
         }
     }
@@ -110,6 +91,9 @@ struct WebhookController: Sendable {
         metrics.webhook(outcome: decision.answer.outcome, duration: duration)
         if let call {
             metrics.decision(route: decision.route, backend: decision.backend)
+            for skipped in decision.skipped where skipped.reason == .full {
+                capacityMetrics.overflow(backend: skipped.backend)
+            }
             decisions.record(requestID: requestID, call: call, decision: decision, duration: duration)
         } else {
             logger.info(
@@ -130,7 +114,7 @@ struct WebhookController: Sendable {
         case .allowed(let suppressedBefore):
             var metadata: Logger.Metadata = [
                 "status": "\(status.code)", "reason": "\(message)",
-                "request_id": .string(LogSafe.requestID(request.headers[Self.requestIDField])),
+                "request_id": .string(LogSafe.requestID(request.headers[SignedDelivery.requestIDField])),
             ]
             if suppressedBefore > 0 { metadata["suppressed"] = "\(suppressedBefore)" }
             logger.notice("webhook refused", metadata: metadata)

@@ -26,6 +26,23 @@ struct DemoBackend: AsyncParsableCommand {
     )
     var requireSignature = false
 
+    @Option(name: .customLong("report-status"), help: "Serve GET /report with this status: ok, draining or full.")
+    var reportStatus: String?
+
+    @Option(name: .customLong("report-load"), help: "Serve GET /report with this load, 0.0 to 1.0.")
+    var reportLoad: Double?
+
+    @Option(name: .customLong("report-max-calls"), help: "Serve GET /report with this max_calls.")
+    var reportMaxCalls: Int?
+
+    func validate() throws {
+        if let reportStatus, !["ok", "draining", "full"].contains(reportStatus) {
+            throw ValidationError("--report-status must be ok, draining or full")
+        }
+        if let reportLoad, !(0...1).contains(reportLoad) { throw ValidationError("--report-load must be from 0 to 1") }
+        if let reportMaxCalls, reportMaxCalls < 0 { throw ValidationError("--report-max-calls must be 0 or more") }
+    }
+
     func run() async throws {
         let address = listen
         var keys: [String] = []
@@ -40,7 +57,10 @@ struct DemoBackend: AsyncParsableCommand {
         }
         let logger = makeLogger(format: .text, level: .notice)
         let app = buildDemoBackend(
-            configuration: .init(host: address.host, port: address.port, name: name, signingKeys: keys),
+            configuration: .init(
+                host: address.host, port: address.port, name: name, signingKeys: keys,
+                report: DemoBackendConfiguration.report(status: reportStatus ?? "ok", load: reportLoad, maxCalls: reportMaxCalls)
+            ),
             logger: logger,
             onServerRunning: { port in
                 // Unbuffered, so a supervising process sees it at once even through a pipe.

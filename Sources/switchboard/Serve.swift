@@ -28,6 +28,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("webhook-path"), help: "Path of the webhook endpoint.")
     var webhookPath = "/webhooks/incoming-call"
 
+    @Option(name: .customLong("events-path"), help: "Path of the events endpoint (call.ended releases call slots).")
+    var eventsPath = "/webhooks/events"
+
     @Option(name: .customLong("signing-key-file"), help: "A file holding one signing key (instead of the environment).")
     var signingKeyFile: String?
 
@@ -73,6 +76,8 @@ struct Serve: AsyncParsableCommand {
                               ("--idle-timeout", idleTimeout)] where value.duration <= .zero {
             throw ValidationError("\(flag) must be longer than 0")
         }
+        guard eventsPath.hasPrefix("/") else { throw ValidationError("--events-path must start with /") }
+        guard eventsPath != webhookPath else { throw ValidationError("--events-path must differ from --webhook-path") }
     }
 
     func run() async throws {
@@ -93,6 +98,7 @@ struct Serve: AsyncParsableCommand {
             listen: listen,
             adminListen: adminListen,
             webhookPath: webhookPath,
+            eventsPath: eventsPath,
             signingKeys: keys,
             adminToken: adminToken,
             environment: environment

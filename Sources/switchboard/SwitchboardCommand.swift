@@ -9,7 +9,8 @@ struct SwitchboardCommand: AsyncParsableCommand {
         abstract: "Routes Inkbox incoming-call webhooks to healthy WebSocket agent backends.",
         version: switchboardVersion,
         subcommands: [
-            Serve.self, Validate.self, Explain.self, Probe.self, Sign.self, DemoBackend.self, Inkbox.self,
+            Serve.self, Validate.self, Explain.self, Probe.self, Sign.self, DemoBackend.self, Drain.self, Undrain.self,
+            Inkbox.self,
         ]
     )
 

@@ -86,6 +86,29 @@ struct LiveSwitchboard: Sendable {
         return try await request(.post, path, headers: headers, body: body, port: webhookPort)
     }
 
+    /// Sends an event to the events endpoint, signed with the test key.
+    func event(_ body: Data, requestID: String = UUID().uuidString, key: String = LiveSwitchboard.key)
+        async throws -> TestClient.Response
+    {
+        try await post(body, requestID: requestID, key: key, path: "/webhooks/events")
+    }
+
+    /// The backend named in the answer to a call with this `id` (the first label of the URL's host), or
+    /// `number_default` / `reject`.
+    func answer(callID: String, requestID: String = UUID().uuidString) async throws -> String {
+        let json = try await post(Fixture.incomingCall(id: callID), requestID: requestID).json
+        if let url = json["client_websocket_url"] as? String {
+            return URL(string: url)?.host?.split(separator: ".").first.map(String.init) ?? url
+        }
+        return json["action"] as? String == "reject" ? "reject" : "number_default"
+    }
+
+    /// One backend's entry in `/status`.
+    func backendStatus(_ name: String) async throws -> [String: Any] {
+        let backends = try await admin(.get, "/status").json["backends"] as? [[String: Any]] ?? []
+        return backends.first { $0["name"] as? String == name } ?? [:]
+    }
+
     static func signedHeaders(_ body: Data, requestID: String, timestamp: Date = Date(), key: String = key) -> HTTPFields {
         let stamp = String(Int(timestamp.timeIntervalSince1970))
         let signature = try! WebhookVerifier(keys: [key]).signature(requestID: requestID, timestamp: stamp, body: body)

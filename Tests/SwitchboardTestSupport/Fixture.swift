@@ -23,7 +23,24 @@ public enum Fixture {
     public static func incomingCall(_ change: (inout [String: Any]) -> Void) -> Data {
         var object = incomingCallObject()
         change(&object)
-        return try! JSONSerialization.data(withJSONObject: object)
+        return try! JSONSerialization.data(withJSONObject: object, options: .sortedKeys)
+    }
+
+    /// The `incoming_call` fixture for another call `id`.
+    public static func incomingCall(id: String) -> Data {
+        incomingCall { $0["id"] = id }
+    }
+
+    /// The `call.ended` fixture for call `id` (its `data.call.id`), with its own event ID.
+    public static func callEnded(id: String) -> Data {
+        var object = try! JSONSerialization.jsonObject(with: callEnded) as! [String: Any]
+        var data = object["data"] as! [String: Any]
+        var call = data["call"] as! [String: Any]
+        call["id"] = id
+        data["call"] = call
+        object["data"] = data
+        object["id"] = "evt_" + id
+        return try! JSONSerialization.data(withJSONObject: object, options: .sortedKeys)
     }
 
     private static func url(_ name: String) -> URL {

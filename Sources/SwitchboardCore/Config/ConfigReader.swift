@@ -102,11 +102,11 @@ struct ConfigReader {
         return value
     }
 
-    /// `500ms`, `2s`, `1.5s`, `1m`.
+    /// `500ms`, `2s`, `1.5s`, `1m`, `2h`.
     mutating func duration(_ node: Node, _ what: String) -> Duration? {
         guard let text = string(node, what) else { return nil }
         guard let value = Self.parseDuration(text) else {
-            diagnostics.error("\(what): bad duration '\(text)' (use a number with ms, s or m, like 500ms or 2s)", at: node)
+            diagnostics.error("\(what): bad duration '\(text)' (use a number with ms, s, m or h, like 500ms or 2s)", at: node)
             return nil
         }
         return value
@@ -123,7 +123,7 @@ struct ConfigReader {
     }
 
     static func parseDuration(_ text: String) -> Duration? {
-        let units: [(suffix: String, milliseconds: Double)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
+        let units: [(suffix: String, milliseconds: Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
         for unit in units where text.hasSuffix(unit.suffix) {
             guard let value = Double(text.dropLast(unit.suffix.count)), value.isFinite, value >= 0 else { return nil }
             return .milliseconds(Int64((value * unit.milliseconds).rounded()))

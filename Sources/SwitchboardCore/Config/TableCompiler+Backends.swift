@@ -3,7 +3,7 @@ import Yams
 
 extension TableCompiler {
     static let timingKeys: Set<String> = ["interval", "timeout", "rise", "fall", "fast_interval", "jitter"]
-    static let checkKeys: Set<String> = ["check", "url", "expect", "headers", "tls_verify", "ca_file", "sign"]
+    static let checkKeys: Set<String> = ["check", "url", "expect", "headers", "tls_verify", "ca_file", "sign", "report"]
 
     /// `health:` timing keys over `base`; with `checkKeys` allowed too when reading a backend's `health:`.
     mutating func healthTiming(_ node: Node, base: HealthTiming, backendKeys: Bool = false) -> HealthTiming {
@@ -23,7 +23,7 @@ extension TableCompiler {
         return timing
     }
 
-    private mutating func positive(_ node: Node, _ what: String) -> Duration? {
+    mutating func positive(_ node: Node, _ what: String) -> Duration? {
         guard let duration = reader.duration(node, what) else { return nil }
         guard duration > .zero else {
             reader.diagnostics.error("\(what) must be more than 0", at: node)
@@ -55,7 +55,12 @@ extension TableCompiler {
         let weight = field["weight"].flatMap { reader.int($0.value, "weight", in: 1...1_000_000) } ?? 1
         let fallback = field["fallback"].flatMap { target($0.value, "fallback") }
         let check = healthCheck(field["health"]?.value, backendURL: url.probeURL, timing: timing)
-        return Backend(name: entry.key, url: url, weight: weight, fallback: fallback, check: check)
+        var backend = Backend(name: entry.key, url: url, weight: weight, fallback: fallback, check: check)
+        backend.maxCalls = field["max_calls"].flatMap { reader.int($0.value, "max_calls", in: 0...1_000_000) }
+        if let node = field["max_call_duration"]?.value {
+            backend.maxCallDuration = positive(node, "max_call_duration") ?? backend.maxCallDuration
+        }
+        return backend
     }
 
     static func hasScheme(_ url: String, _ schemes: [String]) -> Bool {
@@ -114,6 +119,17 @@ extension TableCompiler {
             }
             caFile = path
         }
+        var readsReport = false
+        if let field = fields["report"] {
+            if kindName != "http" { reader.diagnostics.error("'report' applies only to check: http", at: field.keyNode) }
+            if let format = reader.string(field.value, "report") {
+                if format == "json" {
+                    readsReport = true
+                } else if format != "none" {
+                    reader.diagnostics.error("unknown report '\(format)' (use json or none)", at: field.value)
+                }
+            }
+        }
         let kind: HealthCheck.Kind
         switch kindName {
         case "http": kind = .http(expect: expect, headers: headers)
@@ -121,7 +137,9 @@ extension TableCompiler {
         case "none": kind = .none
         default: kind = .websocket
         }
-        return HealthCheck(kind: kind, url: url, timing: timing, tlsVerify: tlsVerify, caFile: caFile, sign: sign)
+        var check = HealthCheck(kind: kind, url: url, timing: timing, tlsVerify: tlsVerify, caFile: caFile, sign: sign)
+        check.readsReport = readsReport
+        return check
     }
 
     /// `ws://` → `http://`, `wss://` → `https://`; other URLs unchanged.

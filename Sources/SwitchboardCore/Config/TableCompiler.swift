@@ -41,7 +41,7 @@ struct TableCompiler {
     var numberAttributes: [String: Int] = [:]
 
     static let topLevelKeys: Set<String> = ["version", "health", "numbers", "backends", "pools", "routes", "fallback"]
-    static let backendKeys: Set<String> = ["url", "health", "weight", "fallback"]
+    static let backendKeys: Set<String> = ["url", "health", "weight", "fallback", "max_calls", "max_call_duration"]
     static let poolKeys: Set<String> = ["members", "strategy", "fallback", "panic"]
     static let routeKeys: Set<String> = ["name", "when", "to", "fallback", "strategy"]
 
@@ -208,6 +208,7 @@ struct TableCompiler {
         var fallback: Target?
         var panic = false
         var listed: Int?
+        var strategyNode: Node?
         for field in fields {
             switch field.key {
             case "members":
@@ -226,7 +227,9 @@ struct TableCompiler {
                     }
                     members.append(index)
                 }
-            case "strategy": strategy = self.strategy(field.value) ?? strategy
+            case "strategy":
+                strategy = self.strategy(field.value) ?? strategy
+                strategyNode = field.value
             case "fallback": fallback = target(field.value, "fallback")
             default: panic = reader.bool(field.value, "panic") ?? false
             }
@@ -235,6 +238,16 @@ struct TableCompiler {
         case nil: reader.diagnostics.error("pool '\(entry.key)' needs 'members:'", at: entry.keyNode)
         case 0: reader.diagnostics.error("pool '\(entry.key)' has no members", at: entry.keyNode)
         default: break
+        }
+        if strategy == .leastLoaded, let strategyNode {
+            let blind = members.filter { backends[$0].maxCalls == nil && !backends[$0].check.readsReport }
+            if !blind.isEmpty {
+                let names = blind.map { "'\(backends[$0].name)'" }.joined(separator: ", ")
+                reader.diagnostics.warning(
+                    "least_loaded: \(names) \(blind.count == 1 ? "has" : "have") neither max_calls nor a health report, so \(blind.count == 1 ? "its" : "their") load always reads 0",
+                    at: strategyNode
+                )
+            }
         }
         let selector = PoolSelector(strategy: strategy, members: members, backends: backends)
         return Pool(name: entry.key, members: members, strategy: strategy, fallback: fallback, panic: panic, selector: selector)

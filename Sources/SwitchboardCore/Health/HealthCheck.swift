@@ -36,6 +36,8 @@ public struct HealthCheck: Sendable, Hashable {
     /// `websocket` checks: send a synthetic `X-Call-Context` signed with the first signing key, the way Inkbox
     /// signs its connection to a backend (docs/routes.md#health-checks).
     public var sign: Bool
+    /// `report: json` (`http` checks): the body is the backend's own report of its state (``BackendReport``).
+    public var readsReport = false
 
     public init(
         kind: Kind, url: String, timing: HealthTiming = .init(), tlsVerify: Bool = true, caFile: String? = nil,

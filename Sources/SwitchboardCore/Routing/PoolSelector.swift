@@ -29,8 +29,21 @@ final class PoolSelector: Sendable {
     /// - Parameters:
     ///   - key: the value `sticky` hashes (the caller).
     ///   - eligible: whether a backend index may take calls.
-    func select(key: String?, eligible: (Int) -> Bool) -> Int? {
+    ///   - utilisation: a backend's utilisation from 0 (idle) to 1 (full), for `least_loaded`.
+    func select(key: String?, eligible: (Int) -> Bool, utilisation: (Int) -> Double = { _ in 0 }) -> Int? {
         switch strategy {
+        case .leastLoaded:
+            // Lowest utilisation; the first in member order wins a tie, so the answer is deterministic.
+            var best: Int?
+            var bestLoad = Double.infinity
+            for member in members where eligible(member) {
+                let load = utilisation(member)
+                if load < bestLoad {
+                    bestLoad = load
+                    best = member
+                }
+            }
+            return best
         case .priority:
             return members.first(where: eligible)
         case .roundRobin:

@@ -36,10 +36,26 @@ public struct RouteDecision: Sendable, Hashable {
     /// The backend named in the answer; nil for `reject` and `number_default`.
     public var backend: String?
     public var answer: WebhookAnswer
+    /// Backends the decision passed over because they were full or draining (not those that were down), in
+    /// the order met; empty in the common case.
+    public var skipped: [SkippedBackend]
 
-    public init(route: String?, backend: String?, answer: WebhookAnswer) {
+    public init(route: String?, backend: String?, answer: WebhookAnswer, skipped: [SkippedBackend] = []) {
         self.route = route
         self.backend = backend
         self.answer = answer
+        self.skipped = skipped
+    }
+}
+
+/// A backend a decision could not use although it was up.
+public struct SkippedBackend: Sendable, Hashable {
+    public var backend: String
+    /// `full` or `draining`.
+    public var reason: Availability
+
+    public init(backend: String, reason: Availability) {
+        self.backend = backend
+        self.reason = reason
     }
 }

@@ -3,8 +3,14 @@ import Foundation
 extension RoutingTable {
     /// Chooses the answer for one call: the first matching route's target, down the fallback ladder.
     ///
-    /// - Important: Pure computation over this table and `health`; safe to call from any thread, never blocks.
-    public func decide(_ call: IncomingCall, health: HealthView, at now: Date = Date()) -> RouteDecision {
+    /// - Parameters:
+    ///   - health: the health checker's verdicts and the backends' own reports.
+    ///   - occupancy: each backend's live calls and drain flag (the server reads its ledger; default idle).
+    /// - Important: Pure computation over this table, `health` and `occupancy`; safe to call from any thread,
+    ///   never blocks.
+    public func decide(
+        _ call: IncomingCall, health: HealthView, at now: Date = Date(), occupancy: (Int) -> Occupancy = { _ in .idle }
+    ) -> RouteDecision {
         let context = CallContext(call: call, numberInfo: call.number.flatMap { numbers[$0] })
         var matched: Int?
         index.forEachCandidate(number: call.number, caller: call.caller) { position in
@@ -12,12 +18,14 @@ extension RoutingTable {
             matched = position
             return true
         }
-        return resolve(matched, context: context, health: health, trace: nil)
+        return resolve(matched, context: context, health: health, occupancy: occupancy, trace: nil)
     }
 
     /// The same decision as `decide`, with the reasoning: why each earlier route did not match and how the
     /// target resolved.
-    public func explain(_ call: IncomingCall, health: HealthView, at now: Date = Date()) -> Explanation {
+    public func explain(
+        _ call: IncomingCall, health: HealthView, at now: Date = Date(), occupancy: (Int) -> Occupancy = { _ in .idle }
+    ) -> Explanation {
         let context = CallContext(call: call, numberInfo: call.number.flatMap { numbers[$0] })
         let trace = ExplanationTrace()
         var matched: Int?
@@ -31,43 +39,47 @@ extension RoutingTable {
             matched = position
             break
         }
-        let decision = resolve(matched, context: context, health: health, trace: trace)
+        let decision = resolve(matched, context: context, health: health, occupancy: occupancy, trace: trace)
         return Explanation(skipped: trace.skipped, matchedRoute: matched.map { routes[$0].name }, steps: trace.steps, decision: decision)
     }
 
     /// The fallback ladder: the route's target (with its own fallbacks), the route's `fallback`, the top-level
     /// `fallback`, then reject.
-    private func resolve(_ matched: Int?, context: CallContext, health: HealthView, trace: ExplanationTrace?)
-        -> RouteDecision
-    {
+    private func resolve(
+        _ matched: Int?, context: CallContext, health: HealthView, occupancy: (Int) -> Occupancy,
+        trace: ExplanationTrace?
+    ) -> RouteDecision {
         let routeName = matched.map { routes[$0].name }
+        var skipped: [SkippedBackend] = []
+        var decision: RouteDecision?
         if let matched {
             let route = routes[matched]
             trace?.steps.append("route '\(route.name)' → \(name(of: route.target))")
-            if let decision = resolve(route.target, selector: route.selector, route: routeName, context, health, trace) {
-                return decision
-            }
-            if let fallback = route.fallback {
+            decision = resolve(
+                route.target, selector: route.selector, route: routeName, context, health, occupancy, &skipped, trace)
+            if decision == nil, let fallback = route.fallback {
                 trace?.steps.append("route fallback → \(name(of: fallback))")
-                if let decision = resolve(fallback, selector: nil, route: routeName, context, health, trace) {
-                    return decision
-                }
+                decision = resolve(fallback, selector: nil, route: routeName, context, health, occupancy, &skipped, trace)
             }
         } else {
             trace?.steps.append("no route matched")
         }
-        trace?.steps.append("top-level fallback → \(name(of: fallback))")
-        if let decision = resolve(fallback, selector: nil, route: routeName, context, health, trace) {
-            return decision
+        if decision == nil {
+            trace?.steps.append("top-level fallback → \(name(of: fallback))")
+            decision = resolve(fallback, selector: nil, route: routeName, context, health, occupancy, &skipped, trace)
         }
-        trace?.steps.append("nothing healthy left → reject")
-        return RouteDecision(route: routeName, backend: nil, answer: .reject)
+        if decision == nil {
+            trace?.steps.append("nothing healthy left → reject")
+        }
+        var result = decision ?? RouteDecision(route: routeName, backend: nil, answer: .reject)
+        result.skipped = skipped
+        return result
     }
 
-    /// Resolves one target; nil when it (and its own fallback chain) has no eligible backend.
+    /// Resolves one target; nil when it (and its own fallback chain) has no available backend.
     private func resolve(
         _ target: Target, selector: PoolSelector?, route: String?, _ context: CallContext, _ health: HealthView,
-        _ trace: ExplanationTrace?
+        _ occupancy: (Int) -> Occupancy, _ skipped: inout [SkippedBackend], _ trace: ExplanationTrace?
     ) -> RouteDecision? {
         switch target {
         case .reject:
@@ -75,28 +87,81 @@ extension RoutingTable {
         case .numberDefault:
             return RouteDecision(route: route, backend: nil, answer: .numberDefault)
         case .backend(let index):
-            if health[index] { return answer(backend: index, route: route, context) }
+            let availability = availability(of: index, health: health, occupancy: occupancy(index))
+            if availability == .available { return answer(backend: index, route: route, context) }
             let backend = backends[index]
-            trace?.steps.append("backend '\(backend.name)' is down")
+            Self.note(backend.name, availability, in: &skipped)
+            trace?.steps.append("backend '\(backend.name)' is \(describe(index, availability, health, occupancy(index)))")
             guard let fallback = backend.fallback else { return nil }
             trace?.steps.append("backend '\(backend.name)' fallback → \(name(of: fallback))")
-            return resolve(fallback, selector: nil, route: route, context, health, trace)
+            return resolve(fallback, selector: nil, route: route, context, health, occupancy, &skipped, trace)
         case .pool(let index):
             let pool = pools[index]
             let selector = selector ?? pool.selector
-            if let chosen = selector.select(key: context.call.caller, eligible: { health[$0] }) {
+            // `explain` lists the members when load matters or some are up but full or draining.
+            if let trace, selector.strategy == .leastLoaded || pool.members.contains(where: {
+                [.full, .draining].contains(availability(of: $0, health: health, occupancy: occupancy($0)))
+            }) {
+                trace.steps.append("pool '\(pool.name)' members: " + memberSummary(pool, health, occupancy))
+            }
+            let chosen = selector.select(
+                key: context.call.caller,
+                eligible: { member in
+                    let availability = availability(of: member, health: health, occupancy: occupancy(member))
+                    if availability == .available { return true }
+                    Self.note(backends[member].name, availability, in: &skipped)
+                    return false
+                },
+                utilisation: { utilisation(of: $0, health: health, occupancy: occupancy($0)) }
+            )
+            if let chosen {
                 trace?.steps.append("pool '\(pool.name)' (\(selector.strategy.rawValue)) chose '\(backends[chosen].name)'")
                 return answer(backend: chosen, route: route, context)
             }
-            trace?.steps.append("pool '\(pool.name)': no healthy member")
-            if pool.panic, let chosen = selector.select(key: context.call.caller, eligible: { _ in true }) {
+            let allDown = pool.members.allSatisfy { !health[$0] }
+            trace?.steps.append("pool '\(pool.name)': no \(allDown ? "healthy" : "available") member")
+            // Panic ignores health only: drained and full members stay out.
+            if pool.panic, let chosen = selector.select(
+                key: context.call.caller,
+                eligible: { admission(of: $0, health: health, occupancy: occupancy($0)) == .available },
+                utilisation: { utilisation(of: $0, health: health, occupancy: occupancy($0)) }
+            ) {
                 trace?.steps.append("pool '\(pool.name)' panic: chose '\(backends[chosen].name)' as if all were healthy")
                 return answer(backend: chosen, route: route, context)
             }
             guard let fallback = pool.fallback else { return nil }
             trace?.steps.append("pool '\(pool.name)' fallback → \(name(of: fallback))")
-            return resolve(fallback, selector: nil, route: route, context, health, trace)
+            return resolve(fallback, selector: nil, route: route, context, health, occupancy, &skipped, trace)
         }
+    }
+
+    /// Remembers a backend passed over because it was full or draining (once per decision).
+    private static func note(_ name: String, _ availability: Availability, in skipped: inout [SkippedBackend]) {
+        guard availability == .full || availability == .draining,
+            !skipped.contains(where: { $0.backend == name })
+        else { return }
+        skipped.append(SkippedBackend(backend: name, reason: availability))
+    }
+
+    /// `down`, `draining`, or `full (4/4 calls)`.
+    private func describe(_ index: Int, _ availability: Availability, _ health: HealthView, _ occupancy: Occupancy)
+        -> String
+    {
+        guard availability == .full, let limit = limit(of: index, health: health) else { return availability.rawValue }
+        return "full (\(occupancy.active)/\(limit) calls)"
+    }
+
+    /// Each member's state and load, for `explain`: `a 1/4 calls, load 0.25; b full (2/2 calls)`.
+    private func memberSummary(_ pool: Pool, _ health: HealthView, _ occupancy: (Int) -> Occupancy) -> String {
+        pool.members.map { member in
+            let occupied = occupancy(member)
+            let availability = availability(of: member, health: health, occupancy: occupied)
+            let name = backends[member].name
+            guard availability == .available else { return "\(name) \(describe(member, availability, health, occupied))" }
+            let load = utilisation(of: member, health: health, occupancy: occupied)
+            let calls = limit(of: member, health: health).map { "\(occupied.active)/\($0)" } ?? "\(occupied.active)"
+            return "\(name) \(calls) calls, load \(String(format: "%.2f", load))"
+        }.joined(separator: "; ")
     }
 
     private func answer(backend index: Int, route: String?, _ context: CallContext) -> RouteDecision {

@@ -15,6 +15,7 @@ public struct RoutingTable: Sendable {
     /// Names of `number.<attr>` attributes, by slot.
     public let numberAttributeNames: [String]
     let index: RouteIndex
+    private let backendIndexByName: [String: Int]
     /// Content hash of the file (first 16 hex digits of its SHA-256), shown in `/status`.
     public let version: String
     /// Problems that do not stop the table from loading (routes that can never match).
@@ -31,6 +32,7 @@ public struct RoutingTable: Sendable {
         self.numbers = numbers
         self.numberAttributeNames = numberAttributeNames
         self.index = RouteIndex(routes)
+        self.backendIndexByName = Dictionary(backends.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.version = version
         self.warnings = warnings
     }
@@ -42,7 +44,7 @@ public struct RoutingTable: Sendable {
     /// What the health checker should probe: one target per backend, in table order.
     public var probeTargets: [ProbeTarget] { backends.map(\.probeTarget) }
 
-    public func backendIndex(named name: String) -> Int? { backends.firstIndex { $0.name == name } }
+    public func backendIndex(named name: String) -> Int? { backendIndexByName[name] }
 
     /// A name for a target as `routes.yaml` spells it.
     public func name(of target: Target) -> String {

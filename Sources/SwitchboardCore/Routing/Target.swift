@@ -21,6 +21,12 @@ public struct Backend: Sendable {
     /// Where calls go when this backend is the target and it is down.
     public var fallback: Target?
     public var check: HealthCheck
+    /// Live calls this backend takes at once, per Switchboard process (`max_calls`); nil means no limit.
+    public var maxCalls: Int?
+    /// How long a call's slot is held when no `call.ended` releases it (`max_call_duration`, default 2 h).
+    public var maxCallDuration: Duration = Backend.defaultMaxCallDuration
+
+    public static let defaultMaxCallDuration: Duration = .seconds(2 * 3600)
 
     public var probeTarget: ProbeTarget { ProbeTarget(name: name, check: check) }
 }
@@ -48,18 +54,27 @@ public enum Strategy: String, Sendable, CaseIterable {
     case weighted
     /// Weighted rendezvous hashing on the caller.
     case sticky
+    /// The member with the lowest utilisation (live calls ÷ limit, or its reported load); ties in table order.
+    case leastLoaded = "least_loaded"
 }
 
-/// The health verdict the router reads: eligibility per backend index. An immutable value, swapped whole.
+/// The health verdict the router reads: eligibility per backend index, and what backends report about
+/// themselves (`report: json`). An immutable value, swapped whole.
 public struct HealthView: Sendable, Hashable {
     private var eligible: [Bool]
+    /// Empty when no backend reports; else one entry per backend index.
+    private var reports: [BackendReport?]
 
-    public init(eligible: [Bool]) {
+    public init(eligible: [Bool], reports: [BackendReport?] = []) {
         self.eligible = eligible
+        self.reports = reports.contains { $0 != nil } ? reports : []
     }
 
     /// Every backend eligible (the state before any probe result).
     public static func allEligible(_ count: Int) -> HealthView { HealthView(eligible: Array(repeating: true, count: count)) }
 
     public subscript(backend: Int) -> Bool { backend < eligible.count ? eligible[backend] : true }
+
+    /// The backend's last report, when its check reads one.
+    public func report(_ backend: Int) -> BackendReport? { backend < reports.count ? reports[backend] : nil }
 }

@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import SwitchboardCore
+import Synchronization
+
+/// Live calls per backend, as leases keyed by call ID, and the operators' drain flags (docs/routes.md#call-limits).
+///
+/// Every answered call takes a slot on its backend; a verified `call.ended` releases it, or the lease expires
+/// after the backend's `max_call_duration`. Routing decisions that can take a slot run under this ledger's lock
+/// (``decide(_:in:now:)``), so the check "below the limit" and the taking of the slot are one step: two
+/// concurrent calls can never both take a backend's last slot. The lock is held for the decision only (pure
+/// computation, no I/O).
+///
+/// Backends are keyed by name, so leases and drain flags survive a reload by themselves; ``retain(_:)`` drops
+/// those of backends a reload removed. Nothing is persisted: a restarted process starts with no leases.
+public final class CapacityLedger: Sendable {
+    struct Lease {
+        var backend: String
+        var expires: ContinuousClock.Instant
+    }
+
+    struct Entry {
+        var active = 0
+        var draining = false
+    }
+
+    struct State {
+        var leases: [String: Lease] = [:]
+        var backends: [String: Entry] = [:]
+        /// The earliest `expires` among leases (or later); nil when there are none.
+        var nextExpiry: ContinuousClock.Instant?
+    }
+
+    /// What releasing a call's slot did.
+    public enum Release: String, Sendable {
+        /// A lease was held for the call and is gone now.
+        case released
+        /// No lease for this call: never answered here, already released (a replay), expired, or taken before a
+        /// restart.
+        case unknown
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Decides the call against `snapshot` with every backend's live calls and drain flag, and takes a slot on
+    /// the chosen backend for the call's `id`, atomically.
+    ///
+    /// A call already holding a slot (the same `id` delivered again under another request ID) keeps one slot,
+    /// moved to the new backend if the decision differs. A call without an `id` takes no slot.
+    public func decide(
+        _ call: IncomingCall, in snapshot: RoutingState.Snapshot, now: ContinuousClock.Instant = .now
+    ) -> RouteDecision {
+        let table = snapshot.table
+        return state.withLock { state in
+            let decision = table.decide(call, health: snapshot.health) { index in
+                state.backends[table.backends[index].name].map { Occupancy(active: $0.active, draining: $0.draining) }
+                    ?? .idle
+            }
+            if let name = decision.backend, let callID = call.id, let index = table.backendIndex(named: name) {
+                Self.take(&state, callID: callID, backend: name, until: now + table.backends[index].maxCallDuration)
+            }
+            return decision
+        }
+    }
+
+    /// Explains the call as ``decide(_:in:now:)`` would decide it, without taking a slot.
+    public func explain(_ call: IncomingCall, in snapshot: RoutingState.Snapshot) -> Explanation {
+        let table = snapshot.table
+        return state.withLock { state in
+            table.explain(call, health: snapshot.health) { index in
+                state.backends[table.backends[index].name].map { Occupancy(active: $0.active, draining: $0.draining) }
+                    ?? .idle
+            }
+        }
+    }
+
+    /// Makes the call's slot belong to `backend` (nil: release it). Used when a concurrent identical delivery
+    /// won the race to the retry cache and its answer is the one sent.
+    func assign(callID: String, to backend: String?, lifetime: Duration, now: ContinuousClock.Instant = .now) {
+        state.withLock { state in
+            if let backend {
+                Self.take(&state, callID: callID, backend: backend, until: now + lifetime)
+            } else {
+                Self.release(&state, callID: callID)
+            }
+        }
+    }
+
+    /// Releases the call's slot (a verified `call.ended`); harmless when there is none.
+    @discardableResult
+    public func release(callID: String) -> Release {
+        state.withLock { state in Self.release(&state, callID: callID) ? .released : .unknown }
+    }
+
+    /// Drains (`true`) or undrains a backend by name.
+    public func setDraining(_ backend: String, _ draining: Bool) {
+        state.withLock { state in
+            state.backends[backend, default: Entry()].draining = draining
+        }
+    }
+
+    /// A backend's live calls and drain flag.
+    public func occupancy(of backend: String) -> Occupancy {
+        state.withLock { state in
+            state.backends[backend].map { Occupancy(active: $0.active, draining: $0.draining) } ?? .idle
+        }
+    }
+
+    /// Every backend's occupancy by name, in one lock.
+    public func occupancies() -> [String: Occupancy] {
+        state.withLock { state in
+            state.backends.mapValues { Occupancy(active: $0.active, draining: $0.draining) }
+        }
+    }
+
+    /// Forgets backends not in `names` (a reload removed them): their leases and drain flags.
+    func retain(_ names: Set<String>) {
+        state.withLock { state in
+            guard state.backends.keys.contains(where: { !names.contains($0) }) else { return }
+            state.backends = state.backends.filter { names.contains($0.key) }
+            state.leases = state.leases.filter { names.contains($0.value.backend) }
+        }
+    }
+
+    /// Releases every lease past its expiry; returns them (call ID, backend) for the log.
+    func expire(now: ContinuousClock.Instant = .now) -> [(callID: String, backend: String)] {
+        state.withLock { state in
+            guard let next = state.nextExpiry, next <= now else { return [] }
+            var expired: [(String, String)] = []
+            var earliest: ContinuousClock.Instant?
+            for (callID, lease) in state.leases {
+                if lease.expires <= now {
+                    expired.append((callID, lease.backend))
+                } else if earliest.map({ lease.expires < $0 }) ?? true {
+                    earliest = lease.expires
+                }
+            }
+            for (callID, _) in expired { Self.release(&state, callID: callID) }
+            state.nextExpiry = earliest
+            return expired
+        }
+    }
+
+    /// Live leases in total (for tests and logs).
+    public var leaseCount: Int { state.withLock { $0.leases.count } }
+
+    private static func take(_ state: inout State, callID: String, backend: String, until expires: ContinuousClock.Instant) {
+        if let existing = state.leases[callID] {
+            if existing.backend == backend { return }
+            release(&state, callID: callID)
+        }
+        state.leases[callID] = Lease(backend: backend, expires: expires)
+        state.backends[backend, default: Entry()].active += 1
+        if state.nextExpiry.map({ expires < $0 }) ?? true { state.nextExpiry = expires }
+    }
+
+    @discardableResult
+    private static func release(_ state: inout State, callID: String) -> Bool {
+        guard let lease = state.leases.removeValue(forKey: callID) else { return false }
+        if let entry = state.backends[lease.backend] {
+            state.backends[lease.backend]?.active = max(0, entry.active - 1)
+        }
+        return true
+    }
+}

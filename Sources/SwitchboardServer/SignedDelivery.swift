@@ -1,0 +1,69 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SwitchboardCore
+
+/// Reads and verifies a signed Inkbox delivery: the body within its size limit, then the `X-Inkbox-*` signature.
+///
+/// Shared by the incoming-call webhook and the events endpoint, so both refuse exactly the same way
+/// (docs/http.md#answers).
+struct SignedDelivery: Sendable {
+    let verifier: WebhookVerifier
+    let maxBodySize: Int
+
+    static let requestIDField = HTTPField.Name(WebhookVerifier.requestIDHeader)!
+    static let timestampField = HTTPField.Name(WebhookVerifier.timestampHeader)!
+    static let signatureField = HTTPField.Name(WebhookVerifier.signatureHeader)!
+
+    /// Why a delivery was refused before its content was looked at.
+    struct Refusal: Error {
+        var status: HTTPResponse.Status
+        /// The `outcome` label value.
+        var outcome: String
+        var message: String
+        /// The body may be unread: the connection closes after the answer, so it is never read and discarded.
+        var closing = false
+    }
+
+    /// The whole body, or a refusal. Before a byte of the body is read: 401 when the `X-Inkbox-*` headers are missing,
+    /// malformed or outside the time window, 413 when `Content-Length` is over `maxBodySize`; while reading, 413 past
+    /// `maxBodySize` and 400 when the body cannot be read. Each of these closes the connection.
+    func body(of request: inout Request) async -> Result<ByteBuffer, Refusal> {
+        do {
+            try WebhookVerifier.checkHeaders(
+                requestID: request.headers[Self.requestIDField], timestamp: request.headers[Self.timestampField],
+                signature: request.headers[Self.signatureField]
+            )
+        } catch {
+            return .failure(Refusal(status: .unauthorized, outcome: "unauthorized", message: error.description, closing: true))
+        }
+        let tooLarge = Refusal(
+            status: .contentTooLarge, outcome: "too_large", message: "body larger than \(maxBodySize) bytes", closing: true
+        )
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodySize {
+            return .failure(tooLarge)
+        }
+        do {
+            return .success(try await request.collectBody(upTo: maxBodySize))
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            return .failure(tooLarge)
+        } catch {
+            return .failure(
+                Refusal(status: .badRequest, outcome: "bad_request", message: "could not read the request body", closing: true)
+            )
+        }
+    }
+
+    /// Checks the signature headers against `body`; a refusal (401) says what was wrong.
+    func verify(_ headers: HTTPFields, body: UnsafeRawBufferPointer) -> Refusal? {
+        do {
+            try verifier.verify(
+                requestID: headers[Self.requestIDField], timestamp: headers[Self.timestampField],
+                signature: headers[Self.signatureField], body: body
+            )
+            return nil
+        } catch {
+            return Refusal(status: .unauthorized, outcome: "unauthorized", message: error.description)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import SwitchboardTestSupport
+import Testing
+
+@testable import SwitchboardCore
+
+/// `switchboard drain` and `undrain` against a running `serve`, as a deploy script runs them.
+@Suite(.timeLimit(.minutes(2)))
+struct DrainCommandTests {
+    /// POSTs `body` to `path`, signed with the server's key; the response body.
+    static func post(_ body: Data, to path: String, port: Int) async throws -> String {
+        let requestID = UUID().uuidString
+        let stamp = String(Int(Date().timeIntervalSince1970))
+        let signature = try WebhookVerifier(keys: ["whsec_cli"]).signature(requestID: requestID, timestamp: stamp, body: body)
+        let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.count)\r\nX-Inkbox-Request-ID: \(requestID)\r\nX-Inkbox-Timestamp: \(stamp)\r\n"
+            + "X-Inkbox-Signature: \(signature)\r\nConnection: close\r\n\r\n"
+        return try await blocking {
+            let connection = try RawConnection(port: port)
+            connection.write(Data(head.utf8) + body)
+            return connection.readResponse()?.body ?? ""
+        }
+    }
+
+    @Test func drainWaitReturnsOnceTheLastCallEnds() async throws {
+        let scratch = try Scratch()
+        let (server, webhook, admin) = try await LiveOperationsCommandTests.startServer(
+            try scratch.write("routes.yaml", LiveOperationsCommandTests.routes("a"))
+        )
+        let answer = try await Self.post(Fixture.incomingCall, to: "/webhooks/incoming-call", port: webhook)
+        #expect(answer.contains("wss://a.example/calls"))
+
+        let drain = try ChildProcess(
+            ["drain", "a", "--wait", "--timeout", "30s", "--poll-interval", "50ms", "--admin", "http://127.0.0.1:\(admin)"]
+        )
+        try await drain.waitForOutput(containing: "a: draining, 1 live call")
+        // While draining, new calls get the fallback (reject: the table has no other backend).
+        let refused = try await Self.post(Fixture.incomingCall(id: "another"), to: "/webhooks/incoming-call", port: webhook)
+        #expect(refused == #"{"action":"reject"}"#)
+        let ended = try await Self.post(Fixture.callEnded, to: "/webhooks/events", port: webhook)
+        #expect(ended.contains(#""outcome":"released""#))
+        #expect(try await drain.waitForExit() == 0)
+        #expect(drain.stdout.contains("a: drained, 0 live calls"))
+
+        let undrain = try await ChildProcess.run(["undrain", "a", "--admin", "http://127.0.0.1:\(admin)"])
+        #expect(undrain.status == 0)
+        #expect(undrain.stdout == "a: not draining, 0 live calls\n")
+        let back = try await Self.post(Fixture.incomingCall(id: "third"), to: "/webhooks/incoming-call", port: webhook)
+        #expect(back.contains("wss://a.example/calls"))
+
+        let unknown = try await ChildProcess.run(["drain", "ghost", "--admin", "http://127.0.0.1:\(admin)"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no backend named 'ghost' in the running table (HTTP 404)"))
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+
+    @Test func drainWaitTimesOut() async throws {
+        let scratch = try Scratch()
+        let (server, webhook, admin) = try await LiveOperationsCommandTests.startServer(
+            try scratch.write("routes.yaml", LiveOperationsCommandTests.routes("a"))
+        )
+        _ = try await Self.post(Fixture.incomingCall, to: "/webhooks/incoming-call", port: webhook)
+        let drain = try await ChildProcess.run(
+            ["drain", "a", "--wait", "--timeout", "200ms", "--poll-interval", "50ms", "--admin", "http://127.0.0.1:\(admin)"]
+        )
+        #expect(drain.status == 1)
+        #expect(drain.stderr.contains("timed out after 200ms: a still has 1 live calls"))
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+}
