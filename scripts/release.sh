@@ -6,7 +6,7 @@
 #   scripts/release.sh --no-build pack and smoke-test the existing release build
 #
 # The Swift standard library and Foundation are linked statically (--static-swift-stdlib); the binary still needs
-# the system's libcurl (libcurl4 on Debian and Ubuntu), which the smoke test lists with its other shared libraries.
+# the system's libcurl (libcurl4 on Debian and Ubuntu) and the C and C++ runtimes, which the smoke test lists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 "$(dirname "$0")/install-deps.sh"
@@ -40,8 +40,8 @@ smoke=$(mktemp -d)
 trap 'rm -rf "$stage" "$smoke"; [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null || true' EXIT
 tar -C "$smoke" -xzf "dist/$name.tar.gz"
 cd "$smoke/$name"
-echo "shared libraries still needed:"
-ldd bin/switchboard | awk '{print "  " $1}'
+echo "shared libraries the binary links (everything else is inside it): $(readelf -d bin/switchboard \
+    | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | tr '\n' ' ')"
 bin/switchboard validate routes.yaml
 cat > smoke.yaml <<'YAML'
 version: 1
