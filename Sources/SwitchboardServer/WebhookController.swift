@@ -29,6 +29,11 @@ struct WebhookController: Sendable {
 
     func handle(_ request: Request, context: some RequestContext) async -> Response {
         let started = ContinuousClock.now
+        // Costs a level check unless trace is on; lets an operator (and the shutdown test) see a request in flight.
+        logger.trace(
+            "webhook request started",
+            metadata: ["request_id": .string(LogSafe.requestID(request.headers[SignedDelivery.requestIDField]))]
+        )
         var request = request
         let delivery = SignedDelivery(verifier: verifier, maxBodySize: maxBodySize)
         let body: ByteBuffer

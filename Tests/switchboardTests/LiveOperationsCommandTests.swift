@@ -19,7 +19,7 @@ struct LiveOperationsCommandTests {
 
     static func startServer(_ routes: String) async throws -> (ChildProcess, webhook: Int, admin: Int) {
         let server = try ChildProcess(
-            ["serve", "--routes", routes, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"],
+            ["serve", "--routes", routes, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--log-level", "trace"],
             environment: ["SWITCHBOARD_SIGNING_KEY": "whsec_cli"]
         )
         try await server.waitForOutput(containing: "listener=webhook")
@@ -65,9 +65,12 @@ struct LiveOperationsCommandTests {
         let (refusedWhileDraining, response) = try await blocking { () throws -> (Bool, String) in
             let connection = try RawConnection(port: webhook)
             connection.write(Data(head.utf8) + body.prefix(100))
-            // Nothing outside the server shows that it has read those bytes; they are already in its socket buffer,
-            // so a pause far longer than one read lets it take them before the signal arrives.
-            usleep(200_000)
+            // The request is in flight once the handler has started (a trace line says so); only then the signal.
+            var started = false
+            for _ in 0..<500 where !started {
+                started = server.stdout.contains("request_id=in-flight")
+                if !started { usleep(20_000) }
+            }
             server.signal(SIGTERM)
             // New connections are refused once draining has started (bounded wait: 10 s)…
             var refused = false
