@@ -140,7 +140,7 @@ struct RoutesFileValidationTests {
         #expect(ConfigReader.parseDuration(text) == .milliseconds(milliseconds))
     }
 
-    @Test(arguments: ["2", "2 s", "s", "-1s", "2h", "1e400s"])
+    @Test(arguments: ["2", "2 s", "s", "-1s", "2d", "1e400s"])
     func badDurationsDoNotParse(_ text: String) {
         #expect(ConfigReader.parseDuration(text) == nil)
     }
