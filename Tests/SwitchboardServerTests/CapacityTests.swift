@@ -68,10 +68,10 @@ struct CapacityTests {
     }
 
     @Test func leaseExpiresAfterMaxCallDuration() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes(aMax: 1, bMax: 0, duration: "300ms")) { (live) async throws -> Void in
+        try await LiveSwitchboard.with(routes: Self.routes(aMax: 1, bMax: 0, duration: "2s")) { (live) async throws -> Void in
             #expect(try await live.answer(callID: "c1") == "a")
             #expect(try await live.answer(callID: "c2") == "number_default")
-            #expect(try await eventually { try await live.backendStatus("a")["active_calls"] as? Int == 0 })
+            #expect(try await eventually(within: 10) { try await live.backendStatus("a")["active_calls"] as? Int == 0 })
             #expect(try await live.answer(callID: "c3") == "a")
         }
     }
