@@ -11,6 +11,12 @@ let fastTiming = HealthTiming(
     jitter: 0.1
 )
 
+/// For probes expected to finish (succeed, or fail for another reason than a timeout): a timeout far above what
+/// they need, so a busy machine cannot turn them into timeouts.
+let patientTiming = HealthTiming(
+    interval: .milliseconds(100), timeout: .seconds(5), rise: 2, fall: 2, fastInterval: .milliseconds(40), jitter: 0.1
+)
+
 func target(
     _ name: String,
     _ kind: HealthCheck.Kind,

@@ -17,13 +17,13 @@ struct ProbeOnceTests {
         try await withDemoBackend { port in
             let results = await probeOnce(
                 [
-                    target("ws", .websocket, "ws://127.0.0.1:\(port)/calls?call=c1"),
-                    target("http", .http(expect: [], headers: []), "http://127.0.0.1:\(port)/healthz"),
+                    target("ws", .websocket, "ws://127.0.0.1:\(port)/calls?call=c1", timing: patientTiming),
+                    target("http", .http(expect: [], headers: []), "http://127.0.0.1:\(port)/healthz", timing: patientTiming),
                     target(
                         "http-200", .http(expect: [200], headers: [.init(name: "X-Probe", value: "1")]),
-                        "ws://127.0.0.1:\(port)/healthz"),
-                    target("tcp", .tcp, "ws://127.0.0.1:\(port)/calls"),
-                    target("none", .none, "ws://127.0.0.1:\(port)/"),
+                        "ws://127.0.0.1:\(port)/healthz", timing: patientTiming),
+                    target("tcp", .tcp, "ws://127.0.0.1:\(port)/calls", timing: patientTiming),
+                    target("none", .none, "ws://127.0.0.1:\(port)/", timing: patientTiming),
                 ], logger: quietLogger)
             #expect(results.count == 5)
             for result in results {
