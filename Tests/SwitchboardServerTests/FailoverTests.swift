@@ -116,7 +116,7 @@ struct FailoverTests {
         let listener = try SilentListener()
         let routes = """
             version: 1
-            health: { timeout: 4s }
+            health: { timeout: 5s }
             backends:
               slow: { url: "ws://127.0.0.1:\(listener.port)/calls" }
             routes:
@@ -125,7 +125,7 @@ struct FailoverTests {
         try await LiveSwitchboard.with(routes: routes) { (live) async throws -> Void in
             #expect(try await live.admin(.get, "/healthz").status == .ok)
             #expect(try await live.admin(.get, "/readyz").status == .serviceUnavailable)
-            #expect(try await eventually { try await live.admin(.get, "/readyz").status == .ok })
+            #expect(try await eventually(within: 15) { try await live.admin(.get, "/readyz").status == .ok })
             // A hung backend is a timeout, and the server kept answering meanwhile.
             #expect(try await live.post(Fixture.incomingCall).status == .ok)
         }

@@ -13,7 +13,7 @@ struct ReportTests {
     static func routes(_ a: DemoBackendServer, _ b: DemoBackendServer, strategy: String = "priority") -> String {
         """
         version: 1
-        health: { interval: 50ms, fast_interval: 50ms, timeout: 500ms, rise: 1, fall: 1, jitter: 0% }
+        health: { interval: 100ms, fast_interval: 100ms, timeout: 500ms, rise: 1, fall: 1, jitter: 0% }
         backends:
           a:
             url: "ws://127.0.0.1:\(a.port)/calls?b=a"

@@ -1,8 +1,10 @@
+import ArgumentParser
 import Foundation
 import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardCore
+@testable import switchboard
 
 /// `switchboard drain` and `undrain` against a running `serve`, as a deploy script runs them.
 @Suite(.timeLimit(.minutes(2)))
@@ -19,6 +21,23 @@ struct DrainCommandTests {
             let connection = try RawConnection(port: port)
             connection.write(Data(head.utf8) + body)
             return connection.readResponse()?.body ?? ""
+        }
+    }
+
+    @Test func argumentsParse() throws {
+        let drain = try #require(try SwitchboardCommand.parseAsRoot(["drain", "a", "--wait", "--timeout", "2h"]) as? Drain)
+        #expect(drain.name == "a" && drain.wait && drain.timeout == "2h")
+        #expect(drain.options.admin == "http://127.0.0.1:9090")
+        let undrain = try #require(try SwitchboardCommand.parseAsRoot(["undrain", "b", "--admin", "http://h:1"]) as? Undrain)
+        #expect(undrain.options.admin == "http://h:1")
+        let serve = try #require(try SwitchboardCommand.parseAsRoot(["serve", "--events-path", "/events"]) as? Serve)
+        #expect(serve.eventsPath == "/events")
+        for bad in [
+            ["drain", "a", "--timeout", "soon"], ["drain", "a", "--admin", "ftp://x"], ["drain"],
+            ["serve", "--events-path", "/webhooks/incoming-call"], ["serve", "--events-path", "events"],
+            ["demo-backend", "--report-status", "busy"], ["demo-backend", "--report-load", "2"],
+        ] {
+            #expect(throws: (any Error).self, "\(bad)") { try SwitchboardCommand.parseAsRoot(bad) }
         }
     }
 

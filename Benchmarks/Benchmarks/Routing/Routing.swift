@@ -1,6 +1,7 @@
 import Benchmark
 import Foundation
 import SwitchboardCore
+import Synchronization
 
 // Routing decision time for the tables of docs/performance.md, and the cost of loading a large table.
 // Every decision benchmark reports time per decision (scalingFactor .kilo: 1,000 decisions per iteration) and
@@ -50,6 +51,22 @@ let benchmarks: @Sendable () -> Void = {
     let patterns = try! RoutingTable(yaml: Tables.patterns(1_000))
     decisions("(d) 1,000 glob/regex routes, falls through all", patterns, .init(id: "c", number: "+14155550100", caller: "+12125550100"))
 
+    // (e) 10,000 routes by number with max_calls on every backend, live calls read from a name-keyed map under a
+    // Mutex, as the server's CapacityLedger decides (sticky and least_loaded pools).
+    for strategy in ["sticky", "least_loaded"] {
+        let limited = try! RoutingTable(yaml: Tables.perNumber(10_000, limited: true, strategy: strategy))
+        let health = HealthView.allEligible(limited.backends.count)
+        let ledger = Mutex(["a": Occupancy(active: 400), "b": Occupancy(active: 999)])
+        let call = IncomingCall(id: "c", number: Tables.number(9_999), caller: "+12125550100")
+        Benchmark("(e) 10,000 routes by number, max_calls on every backend, \(strategy)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(ledger.withLock { active in
+                    limited.decide(call, health: health, at: now) { active[limited.backends[$0].name] ?? .idle }
+                })
+            }
+        }
+    }
+
     // Loading and validating a 10,000-route file.
     let large = Tables.perNumber(10_000)
     Benchmark("load+validate 10,000 routes", configuration: .init(scalingFactor: .one, maxIterations: 20)) { benchmark in
@@ -79,9 +96,21 @@ enum Tables {
 
         """
 
-    static func perNumber(_ count: Int) -> String {
-        header + "routes:\n" + (0..<count).map { "  - { name: n\($0), when: { number: \"\(number($0))\" }, to: p }" }
+    static func perNumber(_ count: Int, limited: Bool = false, strategy: String = "sticky") -> String {
+        (limited ? limitedHeader(strategy) : header) + "routes:\n" + (0..<count).map { "  - { name: n\($0), when: { number: \"\(number($0))\" }, to: p }" }
             .joined(separator: "\n") + "\n  - { name: default, to: number_default }\n"
+    }
+
+    static func limitedHeader(_ strategy: String) -> String {
+        """
+        version: 1
+        backends:
+          a: { url: "wss://a.example/calls?call={call.id}", health: { check: none }, max_calls: 1000 }
+          b: { url: "wss://b.example/calls", health: { check: none }, max_calls: 1000 }
+        pools:
+          p: { strategy: \(strategy), members: [a, b] }
+
+        """
     }
 
     static func callerList(_ count: Int) -> String {
