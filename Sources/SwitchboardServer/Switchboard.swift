@@ -79,17 +79,7 @@ public struct Switchboard: Sendable {
         startingWith services: [any Service] = [],
         onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }
     ) async throws {
-        let webhookRouter = Router()
-        // Both signed endpoints answer every method but POST with 405, including ones the router does not know.
-        webhookRouter.add(middleware: PostOnlyMiddleware(paths: [configuration.webhookPath, configuration.eventsPath]))
-        WebhookController(
-            verifier: verifier, cache: cache, state: state, ledger: ledger, metrics: metrics,
-            capacityMetrics: capacityMetrics, decisions: decisions, logger: logger, maxBodySize: configuration.maxBodySize
-        ).addRoutes(to: webhookRouter, path: configuration.webhookPath)
-        EventsController(
-            delivery: SignedDelivery(verifier: verifier, maxBodySize: configuration.maxBodySize), ledger: ledger,
-            metrics: capacityMetrics, refusals: metrics, logger: logger
-        ).addRoutes(to: webhookRouter, path: configuration.eventsPath)
+        let webhookRouter = webhookRouter()
         let metrics = metrics
         let webhookConnections = ConnectionRegistry(limit: configuration.webhookLimits.maxConnections)
         let webhookApp = Application(
@@ -102,11 +92,7 @@ public struct Switchboard: Sendable {
             logger: logger
         )
 
-        let adminRouter = Router()
-        AdminController(
-            state: state, checker: checker, reloader: reloader, metrics: metrics, decisions: decisions, ledger: ledger,
-            capacityMetrics: capacityMetrics, token: configuration.adminToken
-        ).addRoutes(to: adminRouter)
+        let adminRouter = adminRouter()
         let adminConnections = ConnectionRegistry(limit: configuration.adminLimits.maxConnections)
         let adminApp = Application(
             router: adminRouter,

@@ -109,8 +109,7 @@ struct CapacityTests {
             #expect(forged.status == .unauthorized)
             #expect(forged.json["error"] as? String == "signature does not match")
             let unsigned = try await live.request(
-                .post, "/webhooks/events", headers: [.contentType: "application/json"], body: Fixture.callEnded,
-                port: live.webhookPort
+                .post, "/webhooks/events", headers: [.contentType: "application/json"], body: Fixture.callEnded
             )
             #expect(unsigned.status == .unauthorized)
             #expect(unsigned.json["error"] as? String == "missing X-Inkbox-Request-ID header")
@@ -130,7 +129,7 @@ struct CapacityTests {
             let other = try await live.event(Data(#"{"id":"e2","event_type":"call.started","timestamp":"t","data":{}}"#.utf8))
             #expect(other.status == .ok)
             #expect(other.json["outcome"] as? String == "acknowledged")
-            let wrongMethod = try await live.request(.get, "/webhooks/events", headers: [:], body: nil, port: live.webhookPort)
+            let wrongMethod = try await live.request(.get, "/webhooks/events", headers: [:], body: nil)
             #expect(wrongMethod.status == .methodNotAllowed)
             let metrics = try await live.admin(.get, "/metrics").text
             #expect(metrics.contains(#"switchboard_events_total{type="none",outcome="unauthorized"} 2"#))

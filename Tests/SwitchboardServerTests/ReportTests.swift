@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import SwitchboardTestSupport
 import Testing
 
@@ -38,9 +39,11 @@ struct ReportTests {
     }
 
     static func report(_ live: LiveSwitchboard, _ backend: DemoBackendServer, _ body: String) async throws {
-        let response = try await live.request(
-            .post, "/report", headers: [.contentType: "application/json"], body: Data(body.utf8), port: backend.port
-        )
+        let response = try await TestClient.withClient(host: "127.0.0.1", port: backend.port) { client in
+            try await client.execute(
+                .init("/report", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+            )
+        }
         #expect(response.status == .noContent)
     }
 

@@ -28,7 +28,7 @@ struct WebhookControllerTests {
         """
 
     @Test func realFixtureIsAnswered() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
             let response = try await live.post(Fixture.incomingCall)
             #expect(response.status == .ok)
             #expect(response.headers[.contentType] == "application/json")
@@ -37,7 +37,7 @@ struct WebhookControllerTests {
     }
 
     @Test func payloadVariantsRouteAsTheirFieldsSay() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
             // No agent, a contact with a unicode name: the contacts route.
             let contact = Fixture.incomingCall {
                 $0["agent_identities"] = []
@@ -67,17 +67,17 @@ struct WebhookControllerTests {
     }
 
     @Test func headerNamesAreCaseInsensitive() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
             let signed = LiveSwitchboard.signedHeaders(Fixture.incomingCall, requestID: "lower-case")
             var lowered = HTTPFields()
             for field in signed { lowered[HTTPField.Name(field.name.rawName.lowercased())!] = field.value }
-            let response = try await live.request(.post, "/webhooks/incoming-call", headers: lowered, body: Fixture.incomingCall, port: live.webhookPort)
+            let response = try await live.request(.post, "/webhooks/incoming-call", headers: lowered, body: Fixture.incomingCall)
             #expect(response.status == .ok)
         }
     }
 
     @Test func unsignedAndStaleDeliveriesAre401WithAJSONError() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
             let wrongKey = try await live.post(Fixture.incomingCall, key: "whsec_wrong")
             #expect(wrongKey.status == .unauthorized)
             #expect(wrongKey.json["error"] as? String == "signature does not match")
@@ -87,7 +87,7 @@ struct WebhookControllerTests {
             #expect(stale.status == .unauthorized)
             #expect((stale.json["error"] as? String)?.contains("outside the 300 s window") == true)
 
-            let unsigned = try await live.request(.post, "/webhooks/incoming-call", headers: [:], body: Fixture.incomingCall, port: live.webhookPort)
+            let unsigned = try await live.request(.post, "/webhooks/incoming-call", headers: [:], body: Fixture.incomingCall)
             #expect(unsigned.status == .unauthorized)
             #expect(unsigned.json["error"] as? String == "missing X-Inkbox-Request-ID header")
         }
@@ -95,7 +95,7 @@ struct WebhookControllerTests {
 
     @Test(arguments: ["[1,2]", "\"text\"", "not json", "{\"a\":", ""])
     func signedBodiesThatAreNotJSONObjectsAre400(_ body: String) async throws {
-        try await LiveSwitchboard.with(routes: Self.routes) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
             let response = try await live.post(Data(body.utf8))
             #expect(response.status == .badRequest)
             #expect(response.json["error"] is String)
@@ -103,7 +103,7 @@ struct WebhookControllerTests {
     }
 
     @Test func bodyLimitIs64KiB() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
             // The fixture padded with whitespace to exactly 65,536 bytes is valid JSON and accepted.
             var exact = Fixture.incomingCall
             exact.append(Data(repeating: UInt8(ascii: " "), count: 65_536 - exact.count))
@@ -117,8 +117,8 @@ struct WebhookControllerTests {
     }
 
     @Test func otherMethodsAre405AndOtherPaths404() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes) { live in
-            let get = try await live.request(.get, "/webhooks/incoming-call", headers: [:], body: nil, port: live.webhookPort)
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
+            let get = try await live.request(.get, "/webhooks/incoming-call", headers: [:], body: nil)
             #expect(get.status == .methodNotAllowed)
             #expect(get.headers[.allow] == "POST")
             #expect(get.json["error"] as? String == "use POST")
@@ -128,7 +128,7 @@ struct WebhookControllerTests {
     }
 
     @Test func retriedDeliveryGetsTheIdenticalAnswer() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
             let stranger = Fixture.incomingCall {
                 $0["agent_identities"] = []
                 $0["contacts"] = []
@@ -148,7 +148,7 @@ struct WebhookControllerTests {
     }
 
     @Test func refusedDeliveriesMakeNoDecision() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
             let stranger = Fixture.incomingCall {
                 $0["agent_identities"] = []
                 $0["contacts"] = []
@@ -170,7 +170,7 @@ struct WebhookControllerTests {
 
     /// 1,000 random bodies and headers, then the real fixture is still answered correctly.
     @Test func survivesGarbage() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
             var generator = SystemRandomNumberGenerator()
             var statuses: [Int: Int] = [:]
             for index in 0..<1_000 {
@@ -186,7 +186,7 @@ struct WebhookControllerTests {
                     HTTPField.Name("X-Inkbox-Signature")!: index % 2 == 0 ? "sha256=" + printable(64) : printable(71),
                 ]
                 if index % 5 == 0 { headers = LiveSwitchboard.signedHeaders(body, requestID: "garbage-\(index)") }
-                let response = try await live.request(.post, "/webhooks/incoming-call", headers: headers, body: body, port: live.webhookPort)
+                let response = try await live.request(.post, "/webhooks/incoming-call", headers: headers, body: body)
                 statuses[response.status.code, default: 0] += 1
                 #expect([200, 400, 401].contains(response.status.code))
                 #expect(response.json["error"] is String || response.status == .ok)

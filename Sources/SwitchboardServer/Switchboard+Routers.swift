@@ -1,0 +1,31 @@
+import Hummingbird
+
+extension Switchboard {
+    /// The public listener's routes: `POST` on the webhook and events paths; every other method there is 405.
+    ///
+    /// `run` serves it; tests can also drive it in-process (`Application(router:).test(.router)`).
+    public func webhookRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        // Both signed endpoints answer every method but POST with 405, including ones the router does not know.
+        router.add(middleware: PostOnlyMiddleware(paths: [configuration.webhookPath, configuration.eventsPath]))
+        WebhookController(
+            verifier: verifier, cache: cache, state: state, ledger: ledger, metrics: metrics,
+            capacityMetrics: capacityMetrics, decisions: decisions, logger: logger, maxBodySize: configuration.maxBodySize
+        ).addRoutes(to: router, path: configuration.webhookPath)
+        EventsController(
+            delivery: SignedDelivery(verifier: verifier, maxBodySize: configuration.maxBodySize), ledger: ledger,
+            metrics: capacityMetrics, refusals: metrics, logger: logger
+        ).addRoutes(to: router, path: configuration.eventsPath)
+        return router
+    }
+
+    /// The admin listener's routes (docs/http.md#admin-listener).
+    public func adminRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        AdminController(
+            state: state, checker: checker, reloader: reloader, metrics: metrics, decisions: decisions, ledger: ledger,
+            capacityMetrics: capacityMetrics, token: configuration.adminToken
+        ).addRoutes(to: router)
+        return router
+    }
+}
