@@ -21,6 +21,9 @@ struct Sign: AsyncParsableCommand {
     @Option(help: "POST the signed payload to this URL and print the answer.")
     var url: String?
 
+    @Option(name: .customLong("ca-file"), help: "PEM CA certificates to trust for an https:// --url (a private CA).")
+    var caFile: String?
+
     @Option(name: .customLong("request-id"), help: "X-Inkbox-Request-ID (default: a new UUID).")
     var requestID: String?
 
@@ -56,6 +59,13 @@ struct Sign: AsyncParsableCommand {
         }
         guard let target = URL(string: url), let scheme = target.scheme, ["http", "https"].contains(scheme) else {
             throw ValidationError("--url must be an http:// or https:// URL")
+        }
+        if let caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw ValidationError("cannot read --ca-file \(caFile)")
+            }
+            // Foundation's URLSession on Linux (libcurl) reads its CA bundle from this variable.
+            setenv("URLSessionCertificateAuthorityInfoFile", caFile, 1)
         }
         var request = URLRequest(url: target)
         request.httpMethod = "POST"
