@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import SwitchboardCore
+import SwitchboardHealth
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `switchboard sign`: signs a payload the way Inkbox does; prints the headers or sends the request.
 struct Sign: AsyncParsableCommand {
@@ -60,22 +58,21 @@ struct Sign: AsyncParsableCommand {
         guard let target = URL(string: url), let scheme = target.scheme, ["http", "https"].contains(scheme) else {
             throw ValidationError("--url must be an http:// or https:// URL")
         }
-        if let caFile {
-            guard FileManager.default.isReadableFile(atPath: caFile) else {
-                throw ValidationError("cannot read --ca-file \(caFile)")
-            }
-            // Foundation's URLSession on Linux (libcurl) reads its CA bundle from this variable.
-            setenv("URLSessionCertificateAuthorityInfoFile", caFile, 1)
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ValidationError("cannot read --ca-file \(caFile)")
         }
-        var request = URLRequest(url: target)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (answer, response) = try await URLSession.shared.upload(for: request, from: body)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        print(String(decoding: answer, as: UTF8.self))
-        if status != 200 {
-            printError("HTTP \(status)")
+        let answer: HTTPPost.Answer
+        do {
+            answer = try HTTPPost.send(
+                url: url, headers: [("Content-Type", "application/json")] + headers, body: body, caFile: caFile
+            )
+        } catch {
+            printError("cannot send to \(URLRedaction.redact(url)): \(error)")
+            throw ExitCode(1)
+        }
+        print(String(decoding: answer.body, as: UTF8.self))
+        if answer.status != 200 {
+            printError("HTTP \(answer.status)")
             throw ExitCode(1)
         }
     }
