@@ -17,6 +17,10 @@ struct AdminController: Sendable {
     let capacityMetrics: CapacityMetrics
     /// When set, everything but `/healthz` and `/readyz` needs `Authorization: Bearer <token>`.
     let token: String?
+    /// Reloads the listeners' certificate pairs, with the routes on `POST /admin/reload`.
+    var reloadCertificates: @Sendable () -> Void = {}
+    /// The HTTPS listeners' certificate pairs, by listener, for `/status`.
+    var certificates: [String: CertificateStore] = [:]
 
     func addRoutes(to router: Router<some RequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.body(.ok, #"{"status":"ok"}"#) }
@@ -36,13 +40,18 @@ struct AdminController: Sendable {
             )
         }
         protected.get("/status") { _, _ in
-            JSONResponse.body(.ok, StatusDocument.json(
-                state: state, statuses: checker.statuses(), decisions: decisions.last,
-                occupancies: ledger.occupancies()
-            ))
+            JSONResponse.body(
+                .ok,
+                StatusDocument.json(
+                    state: state, statuses: checker.statuses(), decisions: decisions.last,
+                    occupancies: ledger.occupancies(), certificates: certificates
+                )
+            )
         }
         protected.post("/admin/reload") { _, _ in
-            switch await reloader.reload(reason: "admin") {
+            let result = await reloader.reload(reason: "admin")
+            reloadCertificates()
+            switch result {
             case .success(let table):
                 return JSONResponse.body(.ok, #"{"reloaded":true,"version":"\#(table.version)"}"#)
             case .failure(let error):

@@ -54,6 +54,10 @@ public struct ServerConfiguration: Sendable {
     public var adminLimits = ListenerLimits.admin
     /// How long a graceful shutdown may wait for open connections before closing them.
     public var shutdownTimeout: Duration = .seconds(10)
+    /// `--tls-cert`/`--tls-key`: HTTPS on the webhook listener; nil for plain HTTP.
+    public var webhookTLS: CertificateStore.Files?
+    /// `--admin-tls-cert`/`--admin-tls-key`: HTTPS on the admin listener; nil for plain HTTP.
+    public var adminTLS: CertificateStore.Files?
 
     public init(
         routesPath: String = "routes.yaml",

@@ -6,11 +6,22 @@ import SwitchboardHealth
 enum StatusDocument {
     static func json(
         state: RoutingState, statuses: [BackendStatus], decisions: [DecisionRecord],
-        occupancies: [String: Occupancy] = [:]
+        occupancies: [String: Occupancy] = [:],
+        certificates: [String: CertificateStore] = [:]
     ) -> String {
         let snapshot = state.snapshot
         let byName = Dictionary(statuses.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        // `tls`: per HTTPS listener, the certificate in use and the last failed reload; null without HTTPS.
+        let tls: Any = certificates.isEmpty ? NSNull() : certificates.mapValues { store -> [String: Any] in
+            let status = store.status
+            return [
+                "certificate_not_after": timestamp(status.notAfter),
+                "loaded_at": timestamp(status.loadedAt),
+                "last_error": nullable(status.lastError),
+            ]
+        }
         let document: [String: Any] = [
+            "tls": tls,
             "table": [
                 "version": snapshot.table.version,
                 "loaded_at": timestamp(snapshot.loadedAt),

@@ -29,16 +29,27 @@ public struct Switchboard: Sendable {
     /// Live calls per backend and drain flags.
     public let ledger: CapacityLedger
     let capacityMetrics: CapacityMetrics
+    /// The webhook listener's certificate pair (`--tls-cert`), nil for plain HTTP.
+    public let webhookCertificates: CertificateStore?
+    /// The admin listener's certificate pair (`--admin-tls-cert`), nil for plain HTTP.
+    public let adminCertificates: CertificateStore?
     let verifier: WebhookVerifier
     let cache: DeliveryCache
     let logger: Logger
 
     /// Loads the routes file and prepares every component; nothing listens or probes until `run`.
-    /// - Throws: `SigningKeyError` without a usable key, `ConfigError` for an invalid routes file.
+    /// - Throws: `SigningKeyError` without a usable key, `ConfigError` for an invalid routes file,
+    ///   `CertificateError` for a certificate pair that cannot be used.
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         verifier = try WebhookVerifier(keys: configuration.signingKeys)
+        webhookCertificates = try configuration.webhookTLS.map { files throws(CertificateError) in
+            try CertificateStore(files: files)
+        }
+        adminCertificates = try configuration.adminTLS.map { files throws(CertificateError) in
+            try CertificateStore(files: files)
+        }
         let table = try RoutingTable.load(path: configuration.routesPath, environment: configuration.environment)
         for warning in table.warnings { logger.warning("\(warning)") }
         let state = RoutingState(table: table)
@@ -84,7 +95,9 @@ public struct Switchboard: Sendable {
         let webhookConnections = ConnectionRegistry(limit: configuration.webhookLimits.maxConnections)
         let webhookApp = Application(
             router: webhookRouter,
-            server: .guarded(limits: configuration.webhookLimits, registry: webhookConnections) { reason in
+            server: .guarded(
+                limits: configuration.webhookLimits, registry: webhookConnections, certificates: webhookCertificates
+            ) { reason in
                 metrics.connectionClosed(listener: "webhook", reason: reason)
             },
             configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port)),
@@ -96,7 +109,9 @@ public struct Switchboard: Sendable {
         let adminConnections = ConnectionRegistry(limit: configuration.adminLimits.maxConnections)
         let adminApp = Application(
             router: adminRouter,
-            server: .guarded(limits: configuration.adminLimits, registry: adminConnections) { reason in
+            server: .guarded(
+                limits: configuration.adminLimits, registry: adminConnections, certificates: adminCertificates
+            ) { reason in
                 metrics.connectionClosed(listener: "admin", reason: reason)
             },
             configuration: .init(address: .hostname(configuration.adminListen.host, port: configuration.adminListen.port)),
@@ -105,7 +120,8 @@ public struct Switchboard: Sendable {
         )
 
         var services = services + [
-            checker, CapacitySweeper(ledger: ledger, state: state, logger: logger), HangupReloader(reloader: reloader),
+            checker, CapacitySweeper(ledger: ledger, state: state, logger: logger),
+            HangupReloader(reloader: reloader, reloadCertificates: { reloadCertificates(trigger: "SIGHUP") }),
         ]
         if configuration.watchRoutes {
             services.append(RoutesWatcher(path: configuration.routesPath, reloader: reloader, logger: logger))
@@ -129,13 +145,42 @@ public struct Switchboard: Sendable {
     }
 }
 
-/// Reloads the routes file on `SIGHUP`.
+/// Reloads the routes file and the certificate pairs on `SIGHUP`.
 struct HangupReloader: Service {
     let reloader: RoutesReloader
+    var reloadCertificates: @Sendable () -> Void = {}
 
     func run() async throws {
         for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
             await reloader.reload(reason: "SIGHUP")
+            reloadCertificates()
+        }
+    }
+}
+
+extension Switchboard {
+    /// Reads every listener's certificate pair again (`SIGHUP`, `POST /admin/reload`, a file watcher): new
+    /// connections use the new pair, open ones keep theirs; a pair that fails to load leaves the current one in
+    /// place, logged, shown in `/status` and counted in `switchboard_tls_reloads_total{result="failure"}`.
+    /// Nothing happens for a plain-HTTP listener.
+    public func reloadCertificates(trigger: String = "api") {
+        for (listener, store) in [("webhook", webhookCertificates), ("admin", adminCertificates)] {
+            guard let store else { continue }
+            switch store.reload() {
+            case .success(let status):
+                metrics.tlsReload(listener: listener, success: true)
+                logger.info(
+                    "certificate reloaded",
+                    metadata: ["listener": "\(listener)", "trigger": "\(trigger)",
+                               "not_after": "\(status.notAfter.formatted(.iso8601))"]
+                )
+            case .failure(let error):
+                metrics.tlsReload(listener: listener, success: false)
+                logger.error(
+                    "certificate reload failed; the current certificate stays",
+                    metadata: ["listener": "\(listener)", "trigger": "\(trigger)", "error": "\(error)"]
+                )
+            }
         }
     }
 }

@@ -96,6 +96,12 @@ public final class SwitchboardMetrics: Sendable {
         counter("switchboard_connections_closed_total", ("listener", listener), ("reason", reason)).increment()
     }
 
+    /// Counts a certificate reload (`switchboard_tls_reloads_total{listener,result}`).
+    func tlsReload(listener: String, success: Bool) {
+        counter("switchboard_tls_reloads_total", ("listener", listener), ("result", success ? "success" : "failure"))
+            .increment()
+    }
+
     /// Counts a log line dropped by a rate limit (`switchboard_log_lines_suppressed_total`).
     func logLineSuppressed() {
         logLinesSuppressed.increment()

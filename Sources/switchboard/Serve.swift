@@ -55,6 +55,18 @@ struct Serve: AsyncParsableCommand {
     )
     var shutdownTimeout = DurationArgument("10s")
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS on the webhook listener.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("admin-tls-cert"), help: "PEM certificate chain: serve HTTPS on the admin listener.")
+    var adminTLSCert: String?
+
+    @Option(name: .customLong("admin-tls-key"), help: "PEM private key for --admin-tls-cert.")
+    var adminTLSKey: String?
+
     @Flag(
         name: .customLong("admin-insecure"),
         help: "Allow a non-loopback --admin-listen without SWITCHBOARD_ADMIN_TOKEN."
@@ -69,6 +81,10 @@ struct Serve: AsyncParsableCommand {
 
     func validate() throws {
         guard webhookPath.hasPrefix("/") else { throw ValidationError("--webhook-path must start with /") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard (adminTLSCert == nil) == (adminTLSKey == nil) else {
+            throw ValidationError("--admin-tls-cert and --admin-tls-key go together")
+        }
         guard maxConnections > 0, adminMaxConnections > 0 else {
             throw ValidationError("--max-connections and --admin-max-connections must be at least 1")
         }
@@ -104,6 +120,8 @@ struct Serve: AsyncParsableCommand {
             environment: environment
         )
         configuration.shutdownTimeout = shutdownTimeout.duration
+        if let tlsCert, let tlsKey { configuration.webhookTLS = .init(certificate: tlsCert, key: tlsKey) }
+        if let adminTLSCert, let adminTLSKey { configuration.adminTLS = .init(certificate: adminTLSCert, key: adminTLSKey) }
         configuration.adminLimits = ListenerLimits(
             idleTimeout: idleTimeout.duration, headerTimeout: headerTimeout.duration, bodyTimeout: bodyTimeout.duration,
             maxConnections: adminMaxConnections
@@ -140,6 +158,9 @@ struct Serve: AsyncParsableCommand {
             for diagnostic in error.diagnostics { printError(diagnostic.description) }
             printError("\(routes): invalid, not starting")
             throw ExitCode(1)
+        } catch let error as CertificateError {
+            printError("\(error); not starting")
+            throw ExitCode(2)
         }
         try await switchboard.run(gracefulShutdownSignals: [.sigterm, .sigint], startingWith: [LogSink.standardOutput]) {
             listener, port in

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Foundation
 import SwitchboardCore
+import SwitchboardHealth
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// `switchboard sign`: signs a payload the way Inkbox does; prints the headers or sends the request.
 struct Sign: AsyncParsableCommand {
@@ -20,6 +18,9 @@ struct Sign: AsyncParsableCommand {
 
     @Option(help: "POST the signed payload to this URL and print the answer.")
     var url: String?
+
+    @Option(name: .customLong("ca-file"), help: "PEM CA certificates to trust for an https:// --url (a private CA).")
+    var caFile: String?
 
     @Option(name: .customLong("request-id"), help: "X-Inkbox-Request-ID (default: a new UUID).")
     var requestID: String?
@@ -57,15 +58,21 @@ struct Sign: AsyncParsableCommand {
         guard let target = URL(string: url), let scheme = target.scheme, ["http", "https"].contains(scheme) else {
             throw ValidationError("--url must be an http:// or https:// URL")
         }
-        var request = URLRequest(url: target)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (answer, response) = try await URLSession.shared.upload(for: request, from: body)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        print(String(decoding: answer, as: UTF8.self))
-        if status != 200 {
-            printError("HTTP \(status)")
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ValidationError("cannot read --ca-file \(caFile)")
+        }
+        let answer: HTTPPost.Answer
+        do {
+            answer = try HTTPPost.send(
+                url: url, headers: [("Content-Type", "application/json")] + headers, body: body, caFile: caFile
+            )
+        } catch {
+            printError("cannot send to \(URLRedaction.redact(url)): \(error)")
+            throw ExitCode(1)
+        }
+        print(String(decoding: answer.body, as: UTF8.self))
+        if answer.status != 200 {
+            printError("HTTP \(answer.status)")
             throw ExitCode(1)
         }
     }

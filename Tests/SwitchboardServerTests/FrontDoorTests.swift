@@ -152,7 +152,11 @@ struct FrontDoorTests {
                 routes:
                   - { name: everyone, to: a }
                 """
-            try await LiveSwitchboard.with(routes: routes, configure: { $0.webhookLimits.maxConnections = 3 }) { live in
+            let configure: @Sendable (inout ServerConfiguration) -> Void = {
+                $0.webhookLimits.maxConnections = 3
+                $0.webhookLimits.headerTimeout = .seconds(30)  // an admitted idle connection outlives the test
+            }
+            try await LiveSwitchboard.with(routes: routes, configure: configure) { live in
                 // Three connections, each proven admitted by an answer, held open with keep-alive.
                 let held = try await blocking { () throws -> [Int32] in
                     try (0..<3).map { _ in
@@ -165,7 +169,8 @@ struct FrontDoorTests {
                     }
                 }
                 defer { for fd in held { close(fd) } }
-                // Nothing is sent: a request the server never read would turn its close into a reset.
+                // Nothing is sent (a request in flight would turn the close into a reset): the server's close
+                // arrives at once, long before the 30 s head deadline an admitted connection would get.
                 let refused = try await blocking { () throws -> [UInt8]? in
                     let connection = try RawConnection(port: live.webhookPort)
                     connection.setReadTimeout(seconds: 10)

@@ -148,3 +148,43 @@ struct SecretCommandTests {
         #expect(try await server.waitForExit() == 0)
     }
 }
+
+/// `serve` over HTTPS as an operator runs it, with `sign --url https://… --ca-file` as the client.
+@Suite(.timeLimit(.minutes(1)), .enabled(if: TLSServer.isAvailable))
+struct HTTPSCommandTests {
+    @Test func signTalksToAnHTTPSListenerAndSIGHUPRotatesTheCertificate() async throws {
+        let ca = try await blocking { try TestCertificateAuthority() }
+        let first = try await blocking { try ca.issue("first", days: 1) }
+        let second = try await blocking { try ca.issue("second", days: 5) }
+        let scratch = try Scratch()
+        let routes = try scratch.write("routes.yaml", LiveOperationsCommandTests.routes("a"))
+        let chain = scratch.path("chain.pem"), key = scratch.path("key.pem")
+        try FileManager.default.copyItem(atPath: first.chain, toPath: chain)
+        try FileManager.default.copyItem(atPath: first.key, toPath: key)
+        let (server, webhook, _) = try await FrontDoorCommandTests.startServer(
+            routes, ["--tls-cert", chain, "--tls-key", key]
+        )
+        func sign(_ extra: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+            try await ChildProcess.run(
+                ["sign", "--key", "whsec_cli", "--payload", Fixture.incomingCallPath,
+                 "--url", "https://127.0.0.1:\(webhook)/webhooks/incoming-call"] + extra
+            )
+        }
+        let trusted = try await sign(["--ca-file", ca.certificate])
+        #expect(trusted.status == 0)
+        #expect(trusted.stdout.contains(#""action":"answer""#))
+        let untrusted = try await sign([])
+        #expect(untrusted.status == 1)
+        #expect(untrusted.stderr.contains("cannot send to https://127.0.0.1"))
+
+        for (source, target) in [(second.chain, chain), (second.key, key)] {
+            try FileManager.default.removeItem(atPath: target)
+            try FileManager.default.copyItem(atPath: source, toPath: target)
+        }
+        server.signal(SIGHUP)
+        try await server.waitForOutput(containing: "certificate reloaded")
+        #expect(try await sign(["--ca-file", ca.certificate]).status == 0)
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+}

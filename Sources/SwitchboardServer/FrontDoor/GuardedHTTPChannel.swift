@@ -1,6 +1,7 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOSSL
 
 /// Hummingbird's HTTP/1.1 child channel with Switchboard's limits around it: the connection cap, the head and body
 /// deadlines, the idle timeout (Hummingbird's own), and TLS when the listener has a certificate.
@@ -9,6 +10,8 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
 
     private let base: HTTP1Channel
     let registry: ConnectionRegistry
+    /// The listener's certificate pair, or nil for plain HTTP.
+    let certificates: CertificateStore?
     private let onClosed: @Sendable (_ reason: String) -> Void
 
     /// - Parameters:
@@ -18,7 +21,7 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     ///   - onClosed: told why Switchboard closed a connection itself (`limit`, `header_timeout`, `body_timeout`).
     init(
         responder: @escaping HTTPChannelHandler.Responder, limits: ListenerLimits, registry: ConnectionRegistry,
-        onClosed: @escaping @Sendable (String) -> Void
+        certificates: CertificateStore?, onClosed: @escaping @Sendable (String) -> Void
     ) {
         let header = limits.headerTimeout, body = limits.bodyTimeout
         base = HTTP1Channel(
@@ -31,6 +34,7 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             )
         )
         self.registry = registry
+        self.certificates = certificates
         self.onClosed = onClosed
     }
 
@@ -43,7 +47,14 @@ struct GuardedHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             channel.close(promise: nil)
             return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
         }
-        return base.setup(channel: channel, logger: logger)
+        guard let certificates else { return base.setup(channel: channel, logger: logger) }
+        // The context current when the connection is accepted: a reload affects only later connections.
+        let context = certificates.context
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+        }.flatMap {
+            base.setup(channel: channel, logger: logger)
+        }
     }
 
     func handle(value: Value, logger: Logger) async {
@@ -57,10 +68,14 @@ struct ConnectionLimitReached: Error {}
 extension HTTPServerBuilder {
     /// HTTP/1.1 with Switchboard's limits (`GuardedHTTPChannel`).
     static func guarded(
-        limits: ListenerLimits, registry: ConnectionRegistry, onClosed: @escaping @Sendable (String) -> Void
+        limits: ListenerLimits, registry: ConnectionRegistry, certificates: CertificateStore?,
+        onClosed: @escaping @Sendable (String) -> Void
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            GuardedHTTPChannel(responder: responder, limits: limits, registry: registry, onClosed: onClosed)
+            GuardedHTTPChannel(
+                responder: responder, limits: limits, registry: registry, certificates: certificates,
+                onClosed: onClosed
+            )
         }
     }
 }
