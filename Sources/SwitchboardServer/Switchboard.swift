@@ -36,9 +36,11 @@ public struct Switchboard: Sendable {
         self.configuration = configuration
         self.logger = logger
         verifier = try WebhookVerifier(keys: configuration.signingKeys)
+        let loadedAt = Date(), started = ContinuousClock.now
         let table = try RoutingTable.load(path: configuration.routesPath, environment: configuration.environment)
         for warning in table.warnings { logger.warning("\(warning)") }
-        let state = RoutingState(table: table)
+        let state = RoutingState(table: table, loadedAt: loadedAt)
+        state.recordReload(trigger: "startup", at: loadedAt, success: true, duration: started.duration(to: .now))
         let metrics = SwitchboardMetrics()
         let checker = HealthChecker(
             targets: table.probeTargets,
@@ -51,6 +53,7 @@ public struct Switchboard: Sendable {
             }
         )
         metrics.backends(checker.states())
+        metrics.follow(table)
         self.state = state
         self.metrics = metrics
         self.checker = checker
