@@ -80,19 +80,23 @@ struct ReloadObservabilityTests {
             #expect(startup["duration_ms"] is Double)
             #expect(startup["at"] is String)
 
-            try "version: 1\nroutes: [".write(toFile: live.routesPath, atomically: true, encoding: .utf8)
-            #expect(try await live.admin(.post, "/admin/reload").status == .unprocessableContent)
-            let failed = try #require(try await Self.lastReload(live))
-            #expect(failed["trigger"] as? String == "admin")
-            #expect(failed["result"] as? String == "failure")
-
             try Self.routes("b").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
-            #expect(try await eventually { try await Self.lastReload(live)?["trigger"] as? String == "file change" })
-            #expect(try await Self.lastReload(live)?["result"] as? String == "success")
+            #expect(try await eventually {
+                let reload = try await Self.lastReload(live)
+                return reload?["trigger"] as? String == "file change" && reload?["result"] as? String == "success"
+            })
 
             // The same bytes again: the watcher sees the rename, and skips the reload.
             try Self.routes("b").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
             #expect(await eventually { handler.entries.contains { $0.message == "routes file content unchanged; reload skipped" } })
+
+            // A broken file: the admin reload and the watcher's both fail, in either order.
+            try "version: 1\nroutes: [".write(toFile: live.routesPath, atomically: true, encoding: .utf8)
+            #expect(try await live.admin(.post, "/admin/reload").status == .unprocessableContent)
+            let failed = try #require(try await Self.lastReload(live))
+            #expect(["admin", "file change"].contains(failed["trigger"] as? String ?? ""))
+            #expect(failed["result"] as? String == "failure")
+
             let messages = handler.entries.map { "\($0.level) \($0.message)" }
             #expect(messages.contains("debug watched file changed; reload debounced"))
             #expect(messages.contains("debug routes file content unchanged; reload skipped"))
