@@ -31,6 +31,8 @@ public actor RoutesReloader {
     /// Reads the file now, even if it did not change.
     @discardableResult
     public func reload(reason: String) -> Result<RoutingTable, ConfigError> {
+        let startedAt = Date()
+        let started = ContinuousClock.now
         do {
             let table = try RoutingTable.load(path: path, environment: environment)
             let previous = state.snapshot.table.version
@@ -38,16 +40,21 @@ public actor RoutesReloader {
             // (through `onChange`, synchronously), which `install` then applies to the new table in the same swap.
             checker.update(targets: table.probeTargets)
             state.install(table)
+            metrics.follow(table)
             metrics.reload(success: true)
+            let duration = started.duration(to: .now)
+            state.recordReload(trigger: reason, at: startedAt, success: true, duration: duration)
             for warning in table.warnings { logger.warning("\(warning)") }
             logger.info(
                 "routes reloaded",
                 metadata: ["trigger": "\(reason)", "version": "\(table.version)", "previous": "\(previous)",
-                           "routes": "\(table.routes.count)", "backends": "\(table.backends.count)"]
+                           "routes": "\(table.routes.count)", "backends": "\(table.backends.count)",
+                           "duration_ms": "\(duration.wholeMilliseconds)"]
             )
             return .success(table)
         } catch {
             state.recordReloadFailure(error.description)
+            state.recordReload(trigger: reason, at: startedAt, success: false, duration: started.duration(to: .now))
             metrics.reload(success: false)
             logger.error(
                 "routes reload failed; the running table stays",

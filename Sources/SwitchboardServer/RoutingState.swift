@@ -22,11 +22,21 @@ public final class RoutingState: Sendable {
         }
     }
 
+    /// The outcome of the last load of the routes file, for `/status` (`table.last_reload`).
+    public struct ReloadRecord: Sendable {
+        /// `startup`, `file change`, `SIGHUP` or `admin`.
+        public var trigger: String
+        public var at: Date
+        public var success: Bool
+        public var duration: Duration
+    }
+
     private struct State {
         var snapshot: Snapshot
         var states: [String: BackendState]
         var reports: [String: BackendReport] = [:]
         var lastReloadError: String?
+        var lastReload: ReloadRecord?
     }
 
     private let state: Mutex<State>
@@ -41,6 +51,13 @@ public final class RoutingState: Sendable {
 
     /// The error of the last failed reload, cleared by a successful one.
     public var lastReloadError: String? { state.withLock { $0.lastReloadError } }
+
+    /// The last load of the routes file, successful or not; nil when none was recorded.
+    public var lastReload: ReloadRecord? { state.withLock { $0.lastReload } }
+
+    func recordReload(trigger: String, at: Date, success: Bool, duration: Duration) {
+        state.withLock { $0.lastReload = ReloadRecord(trigger: trigger, at: at, success: success, duration: duration) }
+    }
 
     /// Installs a newly loaded table; backends keep the health verdicts last reported for their names.
     public func install(_ table: RoutingTable, loadedAt: Date = Date()) {

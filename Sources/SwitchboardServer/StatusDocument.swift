@@ -26,6 +26,14 @@ enum StatusDocument {
                 "version": snapshot.table.version,
                 "loaded_at": timestamp(snapshot.loadedAt),
                 "last_reload_error": nullable(state.lastReloadError),
+                "last_reload": nullable(state.lastReload.map { reload in
+                    [
+                        "trigger": reload.trigger,
+                        "at": timestamp(reload.at),
+                        "result": reload.success ? "success" : "failure",
+                        "duration_ms": reload.duration.milliseconds,
+                    ] as [String: Any]
+                }),
             ],
             "backends": snapshot.table.backends.enumerated().map { index, backend in
                 let status = byName[backend.name]

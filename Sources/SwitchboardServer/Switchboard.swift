@@ -50,9 +50,11 @@ public struct Switchboard: Sendable {
         adminCertificates = try configuration.adminTLS.map { files throws(CertificateError) in
             try CertificateStore(files: files)
         }
+        let loadedAt = Date(), started = ContinuousClock.now
         let table = try RoutingTable.load(path: configuration.routesPath, environment: configuration.environment)
         for warning in table.warnings { logger.warning("\(warning)") }
-        let state = RoutingState(table: table)
+        let state = RoutingState(table: table, loadedAt: loadedAt)
+        state.recordReload(trigger: "startup", at: loadedAt, success: true, duration: started.duration(to: .now))
         let metrics = SwitchboardMetrics()
         let checker = HealthChecker(
             targets: table.probeTargets,
@@ -66,6 +68,7 @@ public struct Switchboard: Sendable {
             onReports: { reports in state.apply(reports: reports) }
         )
         metrics.backends(checker.states())
+        metrics.follow(table)
         self.state = state
         self.metrics = metrics
         self.checker = checker

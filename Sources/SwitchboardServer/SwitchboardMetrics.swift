@@ -19,6 +19,9 @@ public final class SwitchboardMetrics: Sendable {
     private let dynamic = Mutex<[CounterKey: CoreMetrics.Counter]>([:])
     private let backendUp = Mutex<[String: CoreMetrics.Gauge]>([:])
     private let probeDurations = Mutex<[String: CoreMetrics.Timer]>([:])
+    /// The backend and route names of the running table; per-backend and per-route series outside them are removed
+    /// on a reload and never created again (a result or decision still in flight from the old table is dropped).
+    private let names = Mutex<(backends: Set<String>, routes: Set<String>)?>(nil)
 
     /// `outcome` label values of `switchboard_webhooks_total`.
     public static let outcomes = ["answer", "reject", "unauthorized", "bad_request", "conflict", "too_large"]
@@ -55,8 +58,50 @@ public final class SwitchboardMetrics: Sendable {
     }
 
     func decision(route: String?, backend: String?) {
+        guard isCurrent(backend: backend, route: route) else { return }
         let route = route ?? "none", backend = backend ?? "none"
         counter("switchboard_decisions_total", ("route", route), ("backend", backend)).increment()
+    }
+
+    /// Makes the per-backend and per-route series follow a newly installed table: the probe, failure and decision
+    /// series of backends and routes it no longer has are removed from `/metrics` (`switchboard_backend_up` follows
+    /// the health checker's map).
+    func follow(backends: Set<String>, routes: Set<String>) {
+        names.withLock { $0 = (backends, routes) }
+        let removedTimers = probeDurations.withLock { timers in
+            let gone = timers.filter { !backends.contains($0.key) }
+            for name in gone.keys { timers[name] = nil }
+            return Array(gone.values)
+        }
+        for timer in removedTimers { timer.destroy() }
+        let removedCounters = dynamic.withLock { counters in
+            let gone = counters.filter { key, _ in
+                switch key.label {
+                case "switchboard_probe_failures_total":
+                    return !backends.contains(key.first)
+                case "switchboard_decisions_total":
+                    return (key.first != "none" && !routes.contains(key.first))
+                        || (key.second != "none" && !backends.contains(key.second))
+                default:
+                    return false
+                }
+            }
+            for key in gone.keys { counters[key] = nil }
+            return Array(gone.values)
+        }
+        for counter in removedCounters { counter.destroy() }
+    }
+
+    func follow(_ table: RoutingTable) {
+        follow(backends: Set(table.backends.map(\.name)), routes: Set(table.routes.map(\.name)))
+    }
+
+    /// Whether the names belong to the running table (always true before the first `follow`).
+    private func isCurrent(backend: String?, route: String?) -> Bool {
+        names.withLock { names in
+            guard let names else { return true }
+            return (backend.map { names.backends.contains($0) } ?? true) && (route.map { names.routes.contains($0) } ?? true)
+        }
     }
 
     func reload(success: Bool) {
@@ -79,6 +124,7 @@ public final class SwitchboardMetrics: Sendable {
     }
 
     func probe(backend: String, result: ProbeResult) {
+        guard isCurrent(backend: backend, route: nil) else { return }
         let timer = probeDurations.withLock { timers in
             if let timer = timers[backend] { return timer }
             let timer = CoreMetrics.Timer(label: "switchboard_probe_duration_seconds", dimensions: [("backend", backend)], factory: factory)
