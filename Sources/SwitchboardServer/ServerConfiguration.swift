@@ -46,7 +46,7 @@ public struct ServerConfiguration: Sendable {
     public var deliveryCacheCapacity: Int
     /// Values for `${ENV}` in the routes file.
     public var environment: [String: String]
-    /// Watch the routes file's directory and reload on change.
+    /// Watch the routes file and the certificate files, and reload each on change.
     public var watchRoutes: Bool
     /// Timeouts and connection cap of the webhook listener.
     public var webhookLimits = ListenerLimits()

@@ -128,6 +128,13 @@ public struct Switchboard: Sendable {
         ]
         if configuration.watchRoutes {
             services.append(RoutesWatcher(path: configuration.routesPath, reloader: reloader, logger: logger))
+            let certificateFiles = [webhookCertificates, adminCertificates].compactMap { $0?.files }
+            if !certificateFiles.isEmpty {
+                services.append(CertificateWatcher(
+                    paths: certificateFiles.flatMap { [$0.certificate, $0.key] },
+                    reload: { reloadCertificates(trigger: "file change") }, logger: logger
+                ))
+            }
         }
         // Shutdown runs in reverse: the webhook listener drains first, probing stops last. Both listeners close
         // what is still open once the shutdown has lasted `shutdownTimeout`.

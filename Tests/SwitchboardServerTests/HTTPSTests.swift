@@ -152,4 +152,38 @@ struct HTTPSTests {
             #expect(metrics.contains(#"switchboard_tls_reloads_total{listener="webhook",result="failure"} 2"#))
         }
     }
+
+    /// A Kubernetes Secret mounted as a directory: `tls.crt` and `tls.key` are links through `..data`, which the
+    /// kubelet points at a new directory when the Secret changes. The watcher loads the new pair by itself.
+    @Test func aSecretSymlinkSwapIsLoadedWithoutASignal() async throws {
+        let ca = try await blocking { try TestCertificateAuthority() }
+        let first = try await blocking { try ca.issue("first", days: 1) }
+        let second = try await blocking { try ca.issue("second", days: 7) }
+        let scratch = try Scratch()
+        @Sendable func version(_ name: String, _ pair: (chain: String, key: String)) throws {
+            try FileManager.default.createDirectory(atPath: scratch.path(name), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: pair.chain, toPath: scratch.path("\(name)/tls.crt"))
+            try FileManager.default.copyItem(atPath: pair.key, toPath: scratch.path("\(name)/tls.key"))
+        }
+        try version("..2026_01", first)
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("..data"), withDestinationPath: "..2026_01")
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("tls.crt"), withDestinationPath: "..data/tls.crt")
+        try FileManager.default.createSymbolicLink(atPath: scratch.path("tls.key"), withDestinationPath: "..data/tls.key")
+        try await LiveSwitchboard.with(routes: FrontDoorTests.routes, watchRoutes: true, configure: {
+            $0.webhookTLS = .init(certificate: scratch.path("tls.crt"), key: scratch.path("tls.key"))
+        }) { live in
+            let before = try await Self.tlsStatus(live)["certificate_not_after"] as? String
+            #expect(await Self.post(live, ca: ca.certificate) == 200)
+            // The kubelet's swap: a new directory, a new link, renamed over `..data` in one step.
+            try version("..2026_02", second)
+            try FileManager.default.createSymbolicLink(atPath: scratch.path("..data_tmp"), withDestinationPath: "..2026_02")
+            _ = rename(scratch.path("..data_tmp"), scratch.path("..data"))
+            #expect(try await eventually(within: 10) {
+                try await Self.tlsStatus(live)["certificate_not_after"] as? String != before
+            })
+            #expect(await Self.post(live, ca: ca.certificate) == 200)
+            let metrics = try await live.admin(.get, "/metrics").text
+            #expect(metrics.contains(#"switchboard_tls_reloads_total{listener="webhook",result="success"}"#))
+        }
+    }
 }
