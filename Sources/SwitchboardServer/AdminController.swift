@@ -6,7 +6,8 @@ import NIOCore
 import SwitchboardCore
 import SwitchboardHealth
 
-/// The admin listener: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /admin/reload` (docs/http.md).
+/// The admin listener: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /admin/reload`, `GET /admin/explain` and
+/// the operator page at `/` (docs/http.md).
 struct AdminController: Sendable {
     let state: RoutingState
     let checker: HealthChecker
@@ -15,6 +16,7 @@ struct AdminController: Sendable {
     let decisions: DecisionLog
     /// When set, everything but `/healthz` and `/readyz` needs `Authorization: Bearer <token>`.
     let token: String?
+    let probeHistory: ProbeHistory
 
     func addRoutes(to router: Router<some RequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.body(.ok, #"{"status":"ok"}"#) }
@@ -23,6 +25,8 @@ struct AdminController: Sendable {
                 ? JSONResponse.body(.ok, #"{"ready":true}"#)
                 : JSONResponse.error(.serviceUnavailable, "first probe round not finished")
         }
+        // The operator page holds no data (it fetches `/status` with the token), so it is served without one.
+        router.get("/") { _, _ in OperatorPage.response() }
         let protected = router.group().add(middleware: BearerTokenMiddleware(token: token))
         protected.get("/metrics") { _, _ in
             Response(
@@ -32,7 +36,20 @@ struct AdminController: Sendable {
             )
         }
         protected.get("/status") { _, _ in
-            JSONResponse.body(.ok, StatusDocument.json(state: state, statuses: checker.statuses(), decisions: decisions.last))
+            JSONResponse.body(
+                .ok,
+                StatusDocument.json(
+                    state: state, statuses: checker.statuses(), decisions: decisions.last, history: probeHistory,
+                    decisionsByRoute: decisions.decisionsByRoute
+                )
+            )
+        }
+        protected.get("/admin/explain") { request, _ in
+            let query = request.uri.queryParameters
+            return Self.explain(
+                caller: query["caller"].map(String.init), number: query["number"].map(String.init),
+                at: query["at"].map(String.init), down: query[values: "down"].map(String.init), snapshot: state.snapshot
+            )
         }
         protected.post("/admin/reload") { _, _ in
             switch await reloader.reload(reason: "admin") {

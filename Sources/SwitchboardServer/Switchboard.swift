@@ -26,6 +26,8 @@ public struct Switchboard: Sendable {
     public let checker: HealthChecker
     public let reloader: RoutesReloader
     public let decisions: DecisionLog
+    /// Recent probe latencies per backend, for the operator page.
+    public let probeHistory: ProbeHistory
     let verifier: WebhookVerifier
     let cache: DeliveryCache
     let logger: Logger
@@ -40,18 +42,24 @@ public struct Switchboard: Sendable {
         for warning in table.warnings { logger.warning("\(warning)") }
         let state = RoutingState(table: table)
         let metrics = SwitchboardMetrics()
+        let probeHistory = ProbeHistory()
         let checker = HealthChecker(
             targets: table.probeTargets,
             logger: logger,
-            onProbe: { target, result in metrics.probe(backend: target.name, result: result) },
+            onProbe: { target, result in
+                metrics.probe(backend: target.name, result: result)
+                probeHistory.record(backend: target.name, result: result)
+            },
             onChange: { states in
                 state.apply(states: states)
+                probeHistory.retain(states.keys)
                 metrics.backends(states)
             }
         )
         metrics.backends(checker.states())
         self.state = state
         self.metrics = metrics
+        self.probeHistory = probeHistory
         self.checker = checker
         self.reloader = RoutesReloader(
             path: configuration.routesPath, environment: configuration.environment, state: state, checker: checker,
@@ -87,7 +95,7 @@ public struct Switchboard: Sendable {
         let adminRouter = Router()
         AdminController(
             state: state, checker: checker, reloader: reloader, metrics: metrics, decisions: decisions,
-            token: configuration.adminToken
+            token: configuration.adminToken, probeHistory: probeHistory
         ).addRoutes(to: adminRouter)
         let adminApp = Application(
             router: adminRouter,
