@@ -84,12 +84,12 @@ extension RoutingTable {
         case .pool(let index):
             let pool = pools[index]
             let selector = selector ?? pool.selector
-            if let chosen = selector.select(key: context.call.caller, eligible: { health[$0] }) {
+            if let chosen = selector.select(key: context.call.caller, eligible: { health[$0] }, advance: trace == nil) {
                 trace?.steps.append("pool '\(pool.name)' (\(selector.strategy.rawValue)) chose '\(backends[chosen].name)'")
                 return answer(backend: chosen, route: route, context)
             }
             trace?.steps.append("pool '\(pool.name)': no healthy member")
-            if pool.panic, let chosen = selector.select(key: context.call.caller, eligible: { _ in true }) {
+            if pool.panic, let chosen = selector.select(key: context.call.caller, eligible: { _ in true }, advance: trace == nil) {
                 trace?.steps.append("pool '\(pool.name)' panic: chose '\(backends[chosen].name)' as if all were healthy")
                 return answer(backend: chosen, route: route, context)
             }
