@@ -6,13 +6,13 @@ extension OperatorPage {
   color-scheme: light dark;
   --bg: #f6f7f9; --fg: #1b1f24; --muted: #59636e; --card: #ffffff; --line: #d1d9e0; --head: #eef1f4;
   --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --unknown: #59636e; --accent: #0969da;
-  --bad-bg: #ffebe9; --warn-bg: #fff8c5; --focus: #0969da; --spark: #0969da;
+  --bad-bg: #ffebe9; --warn-bg: #fff8c5; --focus: #0969da; --spark: #0969da; --on-accent: #ffffff;
 }
 @media (prefers-color-scheme: dark) {
   :root {
     --bg: #0d1117; --fg: #e6edf3; --muted: #9198a1; --card: #151b23; --line: #3d444d; --head: #1f2630;
     --ok: #3fb950; --bad: #ff7b72; --warn: #d29922; --unknown: #9198a1; --accent: #4493f8;
-    --bad-bg: #3c1618; --warn-bg: #3a2e0a; --focus: #4493f8; --spark: #4493f8;
+    --bad-bg: #3c1618; --warn-bg: #3a2e0a; --focus: #4493f8; --spark: #4493f8; --on-accent: #0d1117;
   }
 }
 * { box-sizing: border-box; }
@@ -57,7 +57,7 @@ h3 { font-size: 0.95rem; margin: 10px 0 4px; }
 .reload-error pre, .result pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 button {
   font: inherit; font-weight: 600; padding: 5px 14px; min-height: 34px; border-radius: 6px; cursor: pointer;
-  border: 1px solid var(--accent); background: var(--accent); color: #fff;
+  border: 1px solid var(--accent); background: var(--accent); color: var(--on-accent);
 }
 button.secondary { background: transparent; color: var(--accent); }
 button:disabled { opacity: 0.6; cursor: progress; }
@@ -111,10 +111,10 @@ footer { color: var(--muted); font-size: 0.85rem; padding-top: 4px; }
   table.data, table.data tbody, table.data tr, table.data td { display: block; width: 100%; }
   table.data tr { border-bottom: 1px solid var(--line); padding: 6px 0; }
   table.data tbody tr:last-child { border-bottom: 0; }
-  table.data td { border: 0; padding: 2px 0; display: flex; gap: 10px; justify-content: space-between; text-align: right; }
-  table.data td.num { text-align: right; }
-  table.data td::before { content: attr(data-label); font-weight: 600; color: var(--muted); text-align: left; flex: 0 0 auto; }
-  table.data td > * { min-width: 0; }
+  table.data td { border: 0; padding: 2px 0; display: grid; grid-template-columns: 7.5em minmax(0, 1fr); column-gap: 10px; }
+  table.data td.num, table.data th.num { text-align: left; }
+  table.data td::before { content: attr(data-label); font-weight: 600; color: var(--muted); grid-column: 1; grid-row: 1 / span 3; }
+  table.data td > * { grid-column: 2; min-width: 0; }
   table.data td[hidden] { display: none; }
   tr.unhealthy td:first-child { box-shadow: none; }
   tr.unhealthy { box-shadow: inset 4px 0 0 var(--bad); padding-left: 8px; }
