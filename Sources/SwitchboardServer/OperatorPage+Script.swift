@@ -205,7 +205,7 @@ extension OperatorPage {
 
   function makeBackendRow() {
     const row = makeRow(['Backend', 'State', 'Last probe', 'Recent probes', 'Calls', 'Drain']);
-    const [name, state, probe, spark, calls, drain] = row.cells;
+    const [name, state, probe, spark, calls, drainCell] = row.cells;
     const title = document.createElement('strong');
     name.append(title, span('sub mono'));
     state.append(span('state'));
@@ -225,7 +225,7 @@ extension OperatorPage {
     button.type = 'button';
     button.className = 'secondary';
     button.addEventListener('click', () => drain(button));
-    drain.append(button);
+    drainCell.append(button);
     return row;
   }
 

@@ -306,6 +306,7 @@ def test_admin_token():
     try:
         deployment.start()
         driver = new_browser()
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CAPACITY_SHIM})
         driver.get(deployment.url)
         # The page asks for the token (a form, not a prompt) and shows no data until it has it.
         wait(driver, 10, lambda d: d.find_element(By.ID, "auth").is_displayed(), "no token form")
@@ -329,6 +330,11 @@ def test_admin_token():
         wait(driver, 10, lambda d: d.find_elements(By.ID, "explain-route"), "explain without the token")
         assert "block-premium" in driver.find_element(By.ID, "explain-route").text
         assert "Rejected" in driver.find_element(By.ID, "explain-answer").text
+        driver.find_element(By.CSS_SELECTOR, '#backends tr[data-key="agent-b"] button').click()
+        wait(driver, 10, lambda d: "undrain agent-b: done" in d.find_element(By.ID, "drain-result").text, "no undrain")
+        requests = driver.execute_script("return window.__drainRequests")
+        assert requests[-1]["url"].endswith("/admin/backends/agent-b/undrain")
+        assert requests[-1]["authorization"] == "Bearer browser-test-token"
         # The only console errors are the expected 401s before the token was given.
         unexpected = [e for e in severe(driver) if "401" not in e["message"]]
         assert unexpected == []
@@ -336,3 +342,49 @@ def test_admin_token():
         if driver is not None:
             driver.quit()
         deployment.stop()
+
+
+# Stands in for a server that reports capacity (active_calls, max_calls, draining, drained): wraps fetch before the
+# page's script runs, adds the fields to the real /status answer and records drain requests instead of sending them.
+CAPACITY_SHIM = """
+(() => {
+  const realFetch = window.fetch.bind(window);
+  window.__drainRequests = [];
+  window.fetch = async (input, init) => {
+    const url = String(input);
+    if (url.includes('/admin/backends/')) {
+      window.__drainRequests.push({ url, method: init && init.method, authorization: init && init.headers && init.headers.Authorization });
+      return new Response('{"ok":true}', { status: 200, headers: { 'Content-Type': 'application/json' } });
+    }
+    const response = await realFetch(input, init);
+    if (!url.endsWith('/status') || !response.ok) return response;
+    const status = await response.json();
+    for (const b of status.backends) {
+      b.active_calls = b.name === 'agent-a' ? 2 : 0;
+      b.max_calls = b.name === 'agent-a' ? 5 : null;
+      b.draining = b.name === 'agent-b';
+      b.drained = false;
+    }
+    return new Response(JSON.stringify(status), { status: 200, headers: { 'Content-Type': 'application/json' } });
+  };
+})();
+"""
+
+
+def test_capacity_fields_when_present(deployment, browser):
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CAPACITY_SHIM})
+    browser.get(deployment.url)
+    wait(browser, START_WITHIN, lambda d: row_state(d, "agent-a")[0] == "healthy", "agent-a never showed up")
+    wait(browser, 10, lambda d: d.find_element(By.CSS_SELECTOR, "#backends th.cap").is_displayed(), "no capacity columns")
+    row_a = browser.find_element(By.CSS_SELECTOR, '#backends tr[data-key="agent-a"]')
+    row_b = browser.find_element(By.CSS_SELECTOR, '#backends tr[data-key="agent-b"]')
+    assert "2 / 5" in row_a.text
+    assert "no limit" in row_b.text and "◐ draining" in row_b.text
+    drain = row_a.find_element(By.CSS_SELECTOR, "button")
+    assert drain.text == "Drain"
+    assert row_b.find_element(By.CSS_SELECTOR, "button").text == "Undrain"
+    drain.click()
+    wait(browser, 10, lambda d: "drain agent-a: done" in d.find_element(By.ID, "drain-result").text, "no drain result")
+    requests = browser.execute_script("return window.__drainRequests")
+    assert requests[0]["method"] == "POST" and requests[0]["url"].endswith("/admin/backends/agent-a/drain")
+    assert script_errors(browser) == []
