@@ -6,7 +6,8 @@ import NIOCore
 import SwitchboardCore
 import SwitchboardHealth
 
-/// The admin listener: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /admin/reload` (docs/http.md).
+/// The admin listener: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /admin/reload`, `GET /admin/explain` and
+/// the operator page at `/` (docs/http.md).
 struct AdminController: Sendable {
     let state: RoutingState
     let checker: HealthChecker
@@ -17,6 +18,7 @@ struct AdminController: Sendable {
     let capacityMetrics: CapacityMetrics
     /// When set, everything but `/healthz` and `/readyz` needs `Authorization: Bearer <token>`.
     let token: String?
+    let probeHistory: ProbeHistory
     /// Reloads the listeners' certificate pairs, with the routes on `POST /admin/reload`.
     var reloadCertificates: @Sendable () -> Void = {}
     /// The HTTPS listeners' certificate pairs, by listener, for `/status`.
@@ -29,6 +31,8 @@ struct AdminController: Sendable {
                 ? JSONResponse.body(.ok, #"{"ready":true}"#)
                 : JSONResponse.error(.serviceUnavailable, "first probe round not finished")
         }
+        // The operator page holds no data (it fetches `/status` with the token), so it is served without one.
+        router.get("/") { _, _ in OperatorPage.response() }
         let protected = router.group().add(middleware: BearerTokenMiddleware(token: token))
         protected.get("/metrics") { _, _ in
             let snapshot = state.snapshot
@@ -44,8 +48,17 @@ struct AdminController: Sendable {
                 .ok,
                 StatusDocument.json(
                     state: state, statuses: checker.statuses(), decisions: decisions.last,
-                    occupancies: ledger.occupancies(), certificates: certificates
+                    occupancies: ledger.occupancies(), certificates: certificates, history: probeHistory,
+                    decisionsByRoute: decisions.decisionsByRoute
                 )
+            )
+        }
+        protected.get("/admin/explain") { request, _ in
+            let query = request.uri.queryParameters
+            return Self.explain(
+                caller: query["caller"].map(String.init), number: query["number"].map(String.init),
+                at: query["at"].map(String.init), down: query[values: "down"].map(String.init), snapshot: state.snapshot,
+                ledger: ledger
             )
         }
         protected.post("/admin/reload") { _, _ in

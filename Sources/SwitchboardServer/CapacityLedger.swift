@@ -66,10 +66,15 @@ public final class CapacityLedger: Sendable {
     }
 
     /// Explains the call as ``decide(_:in:now:)`` would decide it, without taking a slot.
-    public func explain(_ call: IncomingCall, in snapshot: RoutingState.Snapshot) -> Explanation {
+    /// - Parameters:
+    ///   - health: instead of the snapshot's (`explain --down`).
+    ///   - at: the instant for `time:` conditions.
+    public func explain(
+        _ call: IncomingCall, in snapshot: RoutingState.Snapshot, health: HealthView? = nil, at instant: Date = Date()
+    ) -> Explanation {
         let table = snapshot.table
         return state.withLock { state in
-            table.explain(call, health: snapshot.health) { index in
+            table.explain(call, health: health ?? snapshot.health, at: instant) { index in
                 state.backends[table.backends[index].name].map { Occupancy(active: $0.active, draining: $0.draining) }
                     ?? .idle
             }

@@ -22,6 +22,8 @@ public final class DecisionLog: Sendable {
     public let capacity: Int
     private let logger: Logger
     private let recent: Mutex<(records: [DecisionRecord], next: Int)>
+    /// Decisions since start by matched route; the nil key counts decisions where no route matched.
+    private let counts = Mutex<[String?: Int]>([:])
 
     public init(logger: Logger, capacity: Int = 50) {
         self.logger = logger
@@ -62,7 +64,12 @@ public final class DecisionLog: Sendable {
             }
             recent.next = (recent.next + 1) % capacity
         }
+        counts.withLock { $0[decision.route, default: 0] += 1 }
     }
+
+    /// Decisions since start by matched route name (routes keep their count across reloads by name); the nil key
+    /// counts decisions where no route matched.
+    public var decisionsByRoute: [String?: Int] { counts.withLock { $0 } }
 
     /// The last decisions, oldest first, phone numbers masked.
     public var last: [DecisionRecord] {

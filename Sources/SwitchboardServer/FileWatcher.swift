@@ -322,12 +322,13 @@ struct WatchLoop {
                 continue
             }
             let candidate = prefix == "/" ? "/" + component : prefix + "/" + component
-            var info = stat()
-            guard lstat(candidate, &info) == 0 else {
+            // The entry itself, not what a link points to (lstat).
+            guard let type = (try? FileManager.default.attributesOfItem(atPath: candidate))?[.type] as? FileAttributeType
+            else {
                 links.append(Link(directory: prefix, name: component))
                 break
             }
-            if info.st_mode & S_IFMT == S_IFLNK {
+            if type == .typeSymbolicLink {
                 links.append(Link(directory: prefix, name: component))
                 hops += 1
                 guard hops <= 40, let target = try? FileManager.default.destinationOfSymbolicLink(atPath: candidate) else {

@@ -39,7 +39,7 @@ public actor RoutesReloader {
             // Targets first: the checker carries health over for unchanged backends and reports the new map
             // (through `onChange`, synchronously), which `install` then applies to the new table in the same swap.
             checker.update(targets: table.probeTargets)
-            state.install(table)
+            state.install(table, trigger: reason)
             metrics.follow(table)
             metrics.reload(success: true)
             let duration = started.duration(to: .now)

@@ -37,6 +37,8 @@ public final class RoutingState: Sendable {
         var reports: [String: BackendReport] = [:]
         var lastReloadError: String?
         var lastReload: ReloadRecord?
+        var lastReloadErrorAt: Date?
+        var loadedBy = "startup"
     }
 
     private let state: Mutex<State>
@@ -58,17 +60,27 @@ public final class RoutingState: Sendable {
     func recordReload(trigger: String, at: Date, success: Bool, duration: Duration) {
         state.withLock { $0.lastReload = ReloadRecord(trigger: trigger, at: at, success: success, duration: duration) }
     }
+    /// When the last reload failed; nil once a reload succeeds.
+    public var lastReloadErrorAt: Date? { state.withLock { $0.lastReloadErrorAt } }
+
+    /// What loaded the running table: `startup`, or the reload's trigger (`admin`, `SIGHUP`, `file change`).
+    public var loadedBy: String { state.withLock { $0.loadedBy } }
 
     /// Installs a newly loaded table; backends keep the health verdicts last reported for their names.
-    public func install(_ table: RoutingTable, loadedAt: Date = Date()) {
+    public func install(_ table: RoutingTable, loadedAt: Date = Date(), trigger: String = "reload") {
         state.withLock { state in
             state.snapshot = Snapshot(table: table, health: Self.view(table, state), loadedAt: loadedAt)
             state.lastReloadError = nil
+            state.lastReloadErrorAt = nil
+            state.loadedBy = trigger
         }
     }
 
-    public func recordReloadFailure(_ message: String) {
-        state.withLock { $0.lastReloadError = message }
+    public func recordReloadFailure(_ message: String, at date: Date = Date()) {
+        state.withLock { state in
+            state.lastReloadError = message
+            state.lastReloadErrorAt = date
+        }
     }
 
     /// Applies the health checker's verdicts (name → state) to the current table.

@@ -7,7 +7,9 @@ enum StatusDocument {
     static func json(
         state: RoutingState, statuses: [BackendStatus], decisions: [DecisionRecord],
         occupancies: [String: Occupancy] = [:],
-        certificates: [String: CertificateStore] = [:]
+        certificates: [String: CertificateStore] = [:],
+        history: ProbeHistory? = nil,
+        decisionsByRoute: [String?: Int] = [:]
     ) -> String {
         let snapshot = state.snapshot
         let byName = Dictionary(statuses.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
@@ -20,7 +22,7 @@ enum StatusDocument {
                 "last_error": nullable(status.lastError),
             ]
         }
-        let document: [String: Any] = [
+        var document: [String: Any] = [
             "tls": tls,
             "table": [
                 "version": snapshot.table.version,
@@ -80,8 +82,50 @@ enum StatusDocument {
                 ] as [String: Any]
             },
         ]
+        addTableOrder(to: &document, table: snapshot.table, state: state, history: history, decisionsByRoute: decisionsByRoute)
         let data = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         return data.map { String(decoding: $0, as: UTF8.self) } ?? #"{"error":"status could not be encoded"}"#
+    }
+
+    /// Additions for the operator page (docs/http.md): how the table was loaded, probe latency history, and
+    /// the pools and routes in table order with decisions per route since start.
+    private static func addTableOrder(
+        to document: inout [String: Any], table: RoutingTable, state: RoutingState, history: ProbeHistory?,
+        decisionsByRoute: [String?: Int]
+    ) {
+        if var summary = document["table"] as? [String: Any] {
+            summary["loaded_by"] = state.loadedBy
+            summary["last_reload_error_at"] = nullable(state.lastReloadErrorAt.map(timestamp))
+            summary["fallback"] = table.name(of: table.fallback)
+            summary["unmatched_decisions"] = decisionsByRoute[nil] ?? 0
+            document["table"] = summary
+        }
+        if let history, let backends = document["backends"] as? [[String: Any]] {
+            document["backends"] = backends.map { backend in
+                var backend = backend
+                let name = backend["name"] as? String ?? ""
+                backend["recent_latencies_ms"] = history.latencies(of: name).map { nullable($0) }
+                return backend
+            }
+        }
+        document["pools"] = table.pools.map { pool in
+            [
+                "name": pool.name,
+                "strategy": pool.strategy.rawValue,
+                "members": pool.members.map { table.backends[$0].name },
+                "fallback": nullable(pool.fallback.map { table.name(of: $0) }),
+                "panic": pool.panic,
+            ] as [String: Any]
+        }
+        document["routes"] = table.routes.map { route in
+            [
+                "name": route.name,
+                "target": table.name(of: route.target),
+                "strategy": nullable(route.strategy?.rawValue),
+                "fallback": nullable(route.fallback.map { table.name(of: $0) }),
+                "decisions": decisionsByRoute[route.name] ?? 0,
+            ] as [String: Any]
+        }
     }
 
     private static func nullable(_ value: Any?) -> Any { value ?? NSNull() }

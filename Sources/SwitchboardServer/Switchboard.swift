@@ -33,6 +33,8 @@ public struct Switchboard: Sendable {
     public let webhookCertificates: CertificateStore?
     /// The admin listener's certificate pair (`--admin-tls-cert`), nil for plain HTTP.
     public let adminCertificates: CertificateStore?
+    /// Recent probe latencies per backend, for the operator page.
+    public let probeHistory: ProbeHistory
     let verifier: WebhookVerifier
     let cache: DeliveryCache
     let logger: Logger
@@ -56,13 +58,18 @@ public struct Switchboard: Sendable {
         let state = RoutingState(table: table, loadedAt: loadedAt)
         state.recordReload(trigger: "startup", at: loadedAt, success: true, duration: started.duration(to: .now))
         let metrics = SwitchboardMetrics()
+        let probeHistory = ProbeHistory()
         let checker = HealthChecker(
             targets: table.probeTargets,
             logger: logger,
             signingKeys: configuration.signingKeys,
-            onProbe: { target, result in metrics.probe(backend: target.name, result: result) },
+            onProbe: { target, result in
+                metrics.probe(backend: target.name, result: result)
+                probeHistory.record(backend: target.name, result: result)
+            },
             onChange: { states in
                 state.apply(states: states)
+                probeHistory.retain(states.keys)
                 metrics.backends(states)
             },
             onReports: { reports in state.apply(reports: reports) }
@@ -71,6 +78,7 @@ public struct Switchboard: Sendable {
         metrics.follow(table)
         self.state = state
         self.metrics = metrics
+        self.probeHistory = probeHistory
         self.checker = checker
         self.reloader = RoutesReloader(
             path: configuration.routesPath, environment: configuration.environment, state: state, checker: checker,

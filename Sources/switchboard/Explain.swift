@@ -50,20 +50,17 @@ struct Explain: ParsableCommand {
             }
             instant = parsed
         }
-        var eligible = Array(repeating: true, count: table.backends.count)
-        for name in down {
-            guard let index = table.backendIndex(named: name) else {
-                let names = table.backends.map(\.name).joined(separator: ", ")
-                throw ValidationError("--down \(name): no such backend (backends: \(names))")
-            }
-            eligible[index] = false
+        let health: HealthView
+        switch table.health(.allEligible(table.backends.count), down: down) {
+        case .success(let view): health = view
+        case .failure(let unknown): throw ValidationError("--down \(unknown)")
         }
-        let explanation = table.explain(call, health: HealthView(eligible: eligible), at: instant)
-        print(json ? ExplainReport.json(explanation, call: call) : ExplainReport.text(explanation, call: call, down: down))
+        let explanation = table.explain(call, health: health, at: instant)
+        print(json ? explanation.json(call: call) : ExplainReport.text(explanation, call: call, down: down))
     }
 }
 
-/// Renders an `Explanation` for a person or for a script.
+/// Renders an `Explanation` for a person (`Explanation.json(call:)` renders it for a script).
 enum ExplainReport {
     static func text(_ explanation: Explanation, call: IncomingCall, down: [String]) -> String {
         var lines = ["call: caller \(call.caller ?? "(none)") → number \(call.number ?? "(none)")"]
@@ -83,30 +80,7 @@ enum ExplainReport {
         lines += explanation.steps.map { "  \($0)" }
         lines.append("")
         lines.append("answer:")
-        lines.append(redactedAnswer(explanation))
+        lines.append(explanation.redactedAnswer)
         return lines.joined(separator: "\n")
-    }
-
-    /// The answer's JSON with the backend URL's userinfo and query values hidden: explain output may be pasted
-    /// anywhere, so it never shows a secret expanded from the environment.
-    static func redactedAnswer(_ explanation: Explanation) -> String {
-        guard case .answer(let url) = explanation.decision.answer else { return explanation.decision.answer.json }
-        return WebhookAnswer.answer(url: URLRedaction.redact(url)).json
-    }
-
-    static func json(_ explanation: Explanation, call: IncomingCall) -> String {
-        let answer = (try? JSONSerialization.jsonObject(with: Data(redactedAnswer(explanation).utf8))) ?? [:]
-        let object: [String: Any] = [
-            "caller": call.caller ?? NSNull(),
-            "number": call.number ?? NSNull(),
-            "matched_route": explanation.matchedRoute ?? NSNull(),
-            "skipped": explanation.skipped.map { ["route": $0.route, "condition": $0.condition, "reason": $0.reason] },
-            "steps": explanation.steps,
-            "route": explanation.decision.route ?? NSNull(),
-            "backend": explanation.decision.backend ?? NSNull(),
-            "answer": answer,
-        ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
     }
 }

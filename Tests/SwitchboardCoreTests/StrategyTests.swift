@@ -34,6 +34,21 @@ struct StrategyTests {
         #expect(Self.picks(table, 2, down: ["m0", "m1"]) == ["m2", "m2"])
     }
 
+    /// `explain` against a running table (GET /admin/explain) shows what the next call would get and moves no cursor.
+    @Test(arguments: ["round_robin", "weighted"])
+    func explainLeavesCursorsWhereTheyAre(strategy: String) throws {
+        let table = try Self.pool(strategy, weights: [1, 2, 1])
+        let first = Self.picks(table, 1)
+        let explained = (0..<5).map { _ in
+            table.explain(.call(caller: "+1"), health: Self.health(table, down: [])).decision.backend ?? "-"
+        }
+        let next = Self.picks(table, 1)
+        #expect(Set(explained).count == 1)
+        #expect(explained.first.map { [$0] } == next)
+        let fresh = try Self.pool(strategy, weights: [1, 2, 1])
+        #expect(Self.picks(fresh, 2) == first + next)
+    }
+
     @Test func roundRobinTakesHealthyMembersInTurn() throws {
         let table = try Self.pool("round_robin")
         #expect(Self.picks(table, 6) == ["m0", "m1", "m2", "m0", "m1", "m2"])

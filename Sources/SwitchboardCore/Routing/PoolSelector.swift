@@ -30,7 +30,11 @@ final class PoolSelector: Sendable {
     ///   - key: the value `sticky` hashes (the caller).
     ///   - eligible: whether a backend index may take calls.
     ///   - utilisation: a backend's utilisation from 0 (idle) to 1 (full), for `least_loaded`.
-    func select(key: String?, eligible: (Int) -> Bool, utilisation: (Int) -> Double = { _ in 0 }) -> Int? {
+    ///   - advance: false to only look: the choice the next call would get, leaving the cursors where they are
+    ///     (`explain` against a running table).
+    func select(
+        key: String?, eligible: (Int) -> Bool, utilisation: (Int) -> Double = { _ in 0 }, advance: Bool = true
+    ) -> Int? {
         switch strategy {
         case .leastLoaded:
             // Lowest utilisation; the first in member order wins a tie, so the answer is deterministic.
@@ -49,7 +53,8 @@ final class PoolSelector: Sendable {
         case .roundRobin:
             let count = members.reduce(0) { $0 + (eligible($1) ? 1 : 0) }
             guard count > 0 else { return nil }
-            var skip = cursor.wrappingAdd(1, ordering: .relaxed).oldValue % count
+            let position = advance ? cursor.wrappingAdd(1, ordering: .relaxed).oldValue : cursor.load(ordering: .relaxed)
+            var skip = position % count
             if skip < 0 { skip += count }
             for member in members where eligible(member) {
                 if skip == 0 { return member }
@@ -58,18 +63,11 @@ final class PoolSelector: Sendable {
             return nil
         case .weighted:
             return currentWeights.withLock { current in
-                // Smooth weighted round robin (nginx): raise every eligible member by its weight, pick the
-                // highest, lower it by the total.
-                var total = 0
-                var best = -1
-                for slot in members.indices where eligible(members[slot]) {
-                    current[slot] += weights[slot]
-                    total += weights[slot]
-                    if best < 0 || current[slot] > current[best] { best = slot }
+                guard advance else {
+                    var copy = current
+                    return Self.smoothWeighted(&copy, members: members, weights: weights, eligible: eligible)
                 }
-                guard best >= 0 else { return nil }
-                current[best] -= total
-                return members[best]
+                return Self.smoothWeighted(&current, members: members, weights: weights, eligible: eligible)
             }
         case .sticky:
             let keyHash = StableHash.hash(key ?? "")
@@ -84,6 +82,23 @@ final class PoolSelector: Sendable {
             }
             return best >= 0 ? members[best] : nil
         }
+    }
+
+    /// Smooth weighted round robin (nginx): raise every eligible member by its weight, pick the highest, lower it
+    /// by the total. `current` holds the members' running weights.
+    private static func smoothWeighted(
+        _ current: inout [Int], members: [Int], weights: [Int], eligible: (Int) -> Bool
+    ) -> Int? {
+        var total = 0
+        var best = -1
+        for slot in members.indices where eligible(members[slot]) {
+            current[slot] += weights[slot]
+            total += weights[slot]
+            if best < 0 || current[slot] > current[best] { best = slot }
+        }
+        guard best >= 0 else { return nil }
+        current[best] -= total
+        return members[best]
     }
 
     /// Weighted rendezvous score `-w / ln(u)` with `u` uniform in (0, 1) from the pair's hash: the member with the

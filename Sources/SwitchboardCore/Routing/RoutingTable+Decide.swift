@@ -112,7 +112,8 @@ extension RoutingTable {
                     Self.note(backends[member].name, availability, in: &skipped)
                     return false
                 },
-                utilisation: { utilisation(of: $0, health: health, occupancy: occupancy($0)) }
+                utilisation: { utilisation(of: $0, health: health, occupancy: occupancy($0)) },
+                advance: trace == nil
             )
             if let chosen {
                 trace?.steps.append("pool '\(pool.name)' (\(selector.strategy.rawValue)) chose '\(backends[chosen].name)'")
@@ -124,7 +125,8 @@ extension RoutingTable {
             if pool.panic, let chosen = selector.select(
                 key: context.call.caller,
                 eligible: { admission(of: $0, health: health, occupancy: occupancy($0)) == .available },
-                utilisation: { utilisation(of: $0, health: health, occupancy: occupancy($0)) }
+                utilisation: { utilisation(of: $0, health: health, occupancy: occupancy($0)) },
+                advance: trace == nil
             ) {
                 trace?.steps.append("pool '\(pool.name)' panic: chose '\(backends[chosen].name)' as if all were healthy")
                 return answer(backend: chosen, route: route, context)

@@ -77,4 +77,11 @@ public struct HealthView: Sendable, Hashable {
 
     /// The backend's last report, when its check reads one.
     public func report(_ backend: Int) -> BackendReport? { backend < reports.count ? reports[backend] : nil }
+
+    /// This view with the given backends down as well (`explain --down`); reports are kept.
+    public func withDown(_ backends: some Sequence<Int>) -> HealthView {
+        var view = self
+        for backend in backends where backend < view.eligible.count { view.eligible[backend] = false }
+        return view
+    }
 }

@@ -1,0 +1,499 @@
+extension OperatorPage {
+    /// The page's script: polls `/status` every 2 s and updates the document in place (rows keyed by name, text
+    /// written only when it changed), asks for the admin token on a 401, runs explain, reload and drain.
+    /// Fields of `/status` that a server does not send (the capacity fields) are simply not shown.
+    static let script = #"""
+'use strict';
+(() => {
+  const REFRESH_MS = 2000;
+  const TIMEOUT_MS = 5000;
+  const TOKEN_KEY = 'switchboard.admin-token';
+  const SVG = 'http://www.w3.org/2000/svg';
+  const $ = (id) => document.getElementById(id);
+  let token = sessionStorage.getItem(TOKEN_KEY);
+  let timer = null;
+  let lastGood = null;
+  let failingSince = null;
+  let waitingForToken = false;
+  let backendStates = new Map();
+
+  // ---- requests -------------------------------------------------------------------------------------------
+  async function request(method, path) {
+    const headers = { Accept: 'application/json' };
+    if (token) headers.Authorization = 'Bearer ' + token;
+    const controller = new AbortController();
+    const timeout = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    try {
+      const response = await fetch(path, { method, headers, cache: 'no-store', signal: controller.signal });
+      let body = null;
+      try { body = await response.json(); } catch (_) { body = null; }
+      if (response.status === 401) askForToken();
+      return { status: response.status, body };
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  function errorText(result) {
+    return (result.body && typeof result.body.error === 'string') ? result.body.error : 'HTTP ' + result.status;
+  }
+
+  // ---- token ----------------------------------------------------------------------------------------------
+  function askForToken() {
+    if (waitingForToken) return;
+    waitingForToken = true;
+    clearTimeout(timer);
+    const refused = Boolean(token);
+    token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    text($('auth-message'), refused
+      ? 'That admin token was refused. Type the token this Switchboard was started with (SWITCHBOARD_ADMIN_TOKEN).'
+      : 'This Switchboard protects its admin endpoints with a token (SWITCHBOARD_ADMIN_TOKEN). The page keeps it for this browser tab only.');
+    $('main').hidden = true;
+    $('banner').hidden = true;
+    $('auth').hidden = false;
+    text($('live-text'), 'waiting for the admin token');
+    $('token').value = '';
+    $('token').focus();
+  }
+
+  $('auth-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = $('token').value.trim();
+    if (!value) return;
+    token = value;
+    sessionStorage.setItem(TOKEN_KEY, value);
+    waitingForToken = false;
+    $('auth').hidden = true;
+    refresh();
+  });
+
+  // ---- polling --------------------------------------------------------------------------------------------
+  async function refresh() {
+    clearTimeout(timer);
+    try {
+      const result = await request('GET', '/status');
+      if (result.status === 401) return;
+      if (result.status !== 200 || !result.body) throw new Error(errorText(result));
+      answering();
+      render(result.body);
+    } catch (error) {
+      notAnswering(error);
+    }
+    if (!waitingForToken) timer = setTimeout(refresh, REFRESH_MS);
+  }
+
+  function answering() {
+    lastGood = new Date();
+    failingSince = null;
+    document.body.classList.remove('stale');
+    $('banner').hidden = true;
+    text($('live-text'), 'live · updated ' + clock(lastGood));
+  }
+
+  function notAnswering(error) {
+    if (!failingSince) failingSince = new Date();
+    document.body.classList.add('stale');
+    const reason = error && error.name === 'AbortError' ? 'no answer within 5 s' : (error && error.message) || 'no answer';
+    const since = clock(failingSince);
+    const shown = lastGood ? ' The data below is from ' + clock(lastGood) + '.' : '';
+    text($('banner'), '▲ Switchboard is not answering since ' + since + ' (' + reason + '). Retrying every 2 s.' + shown);
+    $('banner').hidden = false;
+    text($('live-text'), 'not answering since ' + since);
+  }
+
+  // ---- formatting -----------------------------------------------------------------------------------------
+  function text(element, value) {
+    const string = value == null ? '' : String(value);
+    if (element.textContent !== string) element.textContent = string;
+  }
+  function clock(date) {
+    return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+  }
+  function when(iso) {
+    if (!iso) return '—';
+    const date = new Date(iso);
+    const seconds = Math.max(0, Math.round((Date.now() - date.getTime()) / 1000));
+    let ago;
+    if (seconds < 60) ago = seconds + ' s ago';
+    else if (seconds < 3600) ago = Math.floor(seconds / 60) + ' min ago';
+    else if (seconds < 86400) ago = Math.floor(seconds / 3600) + ' h ago';
+    else ago = Math.floor(seconds / 86400) + ' d ago';
+    const day = date.toDateString() === new Date().toDateString() ? '' : date.toLocaleDateString() + ' ';
+    return day + clock(date) + ' (' + ago + ')';
+  }
+  function ms(value) {
+    if (value == null) return '';
+    if (value >= 1000) return (value / 1000).toFixed(2) + ' s';
+    return (value < 10 ? value.toFixed(2) : value.toFixed(1)) + ' ms';
+  }
+  const STATES = {
+    healthy: ['●', 'up'],
+    unhealthy: ['▲', 'down'],
+    unknown: ['○', 'unknown'],
+  };
+  function stateText(state) {
+    const [shape, word] = STATES[state] || ['○', String(state)];
+    return shape + ' ' + word;
+  }
+  function has(object, key) { return object != null && Object.prototype.hasOwnProperty.call(object, key); }
+
+  // ---- keyed rows, updated in place ----------------------------------------------------------------------
+  function makeRow(labels) {
+    const row = document.createElement('tr');
+    for (const label of labels) {
+      const cell = document.createElement('td');
+      cell.dataset.label = label;
+      row.appendChild(cell);
+    }
+    return row;
+  }
+  function sync(tbody, items, keyOf, make, update) {
+    const existing = new Map();
+    for (const row of Array.from(tbody.rows)) existing.set(row.dataset.key, row);
+    items.forEach((item, index) => {
+      const key = keyOf(item, index);
+      let row = existing.get(key);
+      if (row) existing.delete(key);
+      else { row = make(item); row.dataset.key = key; }
+      update(row, item, index);
+      if (tbody.rows[index] !== row) tbody.insertBefore(row, tbody.rows[index] || null);
+    });
+    for (const row of existing.values()) row.remove();
+  }
+  function span(className) {
+    const element = document.createElement('span');
+    if (className) element.className = className;
+    return element;
+  }
+  function setClass(element, name) { if (element.className !== name) element.className = name; }
+
+  // ---- rendering ------------------------------------------------------------------------------------------
+  function render(status) {
+    const table = status.table || {};
+    const backends = status.backends || [];
+    backendStates = new Map(backends.map((b) => [b.name, b.state]));
+    renderTable(table);
+    renderBackends(backends);
+    renderRoutes(status.routes || [], table);
+    renderPools(status.pools || []);
+    renderDecisions(status.decisions || []);
+    renderDownChoices(backends);
+    $('main').hidden = false;
+  }
+
+  function renderTable(table) {
+    text($('t-version'), table.version || '—');
+    text($('t-loaded'), when(table.loaded_at) + (table.loaded_by ? ' · by ' + table.loaded_by : ''));
+    text($('t-fallback'), table.fallback || 'reject');
+    const error = table.last_reload_error;
+    text($('t-reload'), error ? '▲ failed ' + when(table.last_reload_error_at) : '✓ no failed reload');
+    setClass($('t-reload'), error ? 'bad-text' : '');
+    $('t-error').hidden = !error;
+    text($('t-error-text'), error || '');
+    text($('t-error-at'), table.last_reload_error_at ? when(table.last_reload_error_at) : '');
+  }
+
+  function renderBackends(backends) {
+    const capacity = backends.some((b) => has(b, 'active_calls') || has(b, 'max_calls') || has(b, 'draining') || has(b, 'drained'));
+    for (const th of document.querySelectorAll('#backends th.cap')) th.hidden = !capacity;
+    const counts = { healthy: 0, unhealthy: 0, unknown: 0 };
+    for (const b of backends) counts[b.state] = (counts[b.state] || 0) + 1;
+    text($('b-summary'), backends.length + ' backends: ' + counts.healthy + ' up, ' + counts.unhealthy + ' down, ' + counts.unknown + ' unknown');
+    sync($('backends').tBodies[0], backends, (b) => b.name, makeBackendRow, (row, b) => updateBackendRow(row, b, capacity));
+  }
+
+  function makeBackendRow() {
+    const row = makeRow(['Backend', 'State', 'Last probe', 'Recent probes', 'Calls', 'Drain']);
+    const [name, state, probe, spark, calls, drainCell] = row.cells;
+    const title = document.createElement('strong');
+    name.append(title, span('sub mono'));
+    state.append(span('state'));
+    probe.append(span(), span('sub'));
+    const svg = document.createElementNS(SVG, 'svg');
+    svg.setAttribute('class', 'spark');
+    svg.setAttribute('viewBox', '0 0 120 28');
+    svg.setAttribute('role', 'img');
+    const line = document.createElementNS(SVG, 'path');
+    line.setAttribute('class', 'line');
+    const fails = document.createElementNS(SVG, 'path');
+    fails.setAttribute('class', 'fail');
+    svg.append(line, fails);
+    spark.append(svg, span('sub'));
+    calls.append(span('mono'), document.createElement('meter'), span('badge'));
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary';
+    button.addEventListener('click', () => drain(button));
+    drainCell.append(button);
+    return row;
+  }
+
+  function updateBackendRow(row, b, capacity) {
+    const [name, state, probe, spark, calls, drainCell] = row.cells;
+    row.dataset.state = b.state;
+    setClass(row, b.state === 'unhealthy' ? 'unhealthy' : '');
+    text(name.firstChild, b.name);
+    text(name.lastChild, b.url || '');
+    const stateSpan = state.firstChild;
+    text(stateSpan, stateText(b.state));
+    setClass(stateSpan, 'state ' + b.state);
+    const runs = b.consecutive_failures > 0
+      ? b.consecutive_failures + (b.consecutive_failures === 1 ? ' failure' : ' failures') + ' in a row'
+      : (b.consecutive_successes > 0 ? b.consecutive_successes + ' ok in a row' : '');
+    const last = b.last_probe;
+    if (last) {
+      text(probe.firstChild, (last.ok ? '✓ ok' : '✗ ' + (last.reason || 'failed')) + ' · ' + ms(last.latency_ms));
+      setClass(probe.firstChild, last.ok ? '' : 'bad-text');
+      text(probe.lastChild, clock(new Date(last.at)) + (runs ? ' · ' + runs : ''));
+    } else {
+      text(probe.firstChild, 'no probe yet');
+      setClass(probe.firstChild, '');
+      text(probe.lastChild, '');
+    }
+    drawSparkline(spark.firstChild, spark.lastChild, b.recent_latencies_ms);
+    calls.hidden = !capacity;
+    drainCell.hidden = !capacity;
+    if (capacity) {
+      const [count, meter, badge] = calls.children;
+      const active = b.active_calls == null ? 0 : b.active_calls;
+      const limit = b.max_calls;
+      text(count, limit == null ? active + ' active (no limit)' : active + ' / ' + limit);
+      meter.hidden = limit == null;
+      if (limit != null) { meter.max = Math.max(1, limit); meter.value = Math.min(active, limit); meter.high = Math.max(1, limit) * 0.8; }
+      meter.setAttribute('aria-label', b.name + ' active calls');
+      const drainState = b.drained ? '◌ drained' : (b.draining ? '◐ draining' : '');
+      text(badge, drainState);
+      badge.hidden = !drainState;
+      const button = drainCell.firstChild;
+      const draining = Boolean(b.draining || b.drained);
+      text(button, draining ? 'Undrain' : 'Drain');
+      button.dataset.backend = b.name;
+      button.dataset.action = draining ? 'undrain' : 'drain';
+      button.setAttribute('aria-label', (draining ? 'Undrain ' : 'Drain ') + b.name);
+    }
+  }
+
+  function drawSparkline(svg, caption, values) {
+    values = Array.isArray(values) ? values : [];
+    const width = 120, height = 28, slots = 60, step = width / (slots - 1);
+    const numbers = values.filter((v) => typeof v === 'number');
+    const top = Math.max(0.001, ...numbers);
+    let line = '', fails = '', pen = false;
+    values.forEach((v, i) => {
+      const x = (width - (values.length - 1 - i) * step).toFixed(1);
+      if (typeof v === 'number') {
+        const y = (height - 2 - (v / top) * (height - 4)).toFixed(1);
+        line += (pen ? 'L' : 'M') + x + ' ' + y;
+        pen = true;
+      } else {
+        fails += 'M' + x + ' ' + height + 'V' + (height - 8);
+        pen = false;
+      }
+    });
+    const [path, failPath] = svg.children;
+    if (path.getAttribute('d') !== line) path.setAttribute('d', line);
+    if (failPath.getAttribute('d') !== fails) failPath.setAttribute('d', fails);
+    const failed = values.length - numbers.length;
+    let summary;
+    if (!values.length) summary = 'no probes yet';
+    else {
+      const sorted = numbers.slice().sort((a, b) => a - b);
+      const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : null;
+      summary = values.length + ' probes';
+      if (median != null) summary += ', median ' + ms(median) + ', max ' + ms(sorted[sorted.length - 1]);
+      if (failed) summary += ', ' + failed + ' failed';
+    }
+    svg.setAttribute('aria-label', 'Recent probe latencies: ' + summary);
+    text(caption, summary);
+  }
+
+  function renderRoutes(routes, table) {
+    const rows = routes.map((r) => Object.assign({ key: 'route:' + r.name }, r));
+    rows.push({ key: 'no-route', name: '(no route matched)', target: table.fallback || 'reject', fallback: null, decisions: table.unmatched_decisions, noRoute: true });
+    sync($('routes').tBodies[0], rows, (r) => r.key, () => makeRow(['#', 'Route', 'Target', 'Fallback', 'Decisions']), (row, r, index) => {
+      const [number, name, target, fallback, decisions] = row.cells;
+      number.className = 'num';
+      decisions.className = 'num';
+      setClass(row, r.noRoute ? 'no-route' : '');
+      text(number, r.noRoute ? '' : index + 1);
+      text(name, r.name);
+      text(target, r.target + (r.strategy ? ' (' + r.strategy + ')' : ''));
+      text(fallback, r.fallback || '—');
+      text(decisions, r.decisions == null ? '—' : r.decisions);
+    });
+  }
+
+  function renderPools(pools) {
+    $('pools-empty').hidden = pools.length > 0;
+    $('pools').hidden = pools.length === 0;
+    sync($('pools').tBodies[0], pools, (p) => p.name, () => makeRow(['Pool', 'Strategy', 'Members', 'When none is up']), (row, p) => {
+      const [name, strategy, members, fallback] = row.cells;
+      text(name, p.name);
+      text(strategy, p.strategy);
+      text(members, (p.members || []).map((m) => {
+        const [shape] = STATES[backendStates.get(m)] || ['○'];
+        return shape + ' ' + m;
+      }).join('  '));
+      text(fallback, p.panic ? 'panic: use all members' : (p.fallback || 'table fallback'));
+    });
+  }
+
+  function renderDecisions(decisions) {
+    const newest = decisions.slice().reverse();
+    $('decisions-empty').hidden = newest.length > 0;
+    sync($('decisions').tBodies[0], newest, (d, i) => d.request_id + '@' + d.at, () => makeRow(['Time', 'Caller → number', 'Route', 'Answer']), (row, d) => {
+      const [time, numbers, route, answer] = row.cells;
+      text(time, clock(new Date(d.at)));
+      text(numbers, d.caller + ' → ' + d.number);
+      text(route, d.route || '(no route)');
+      let outcome;
+      if (d.outcome === 'reject') outcome = '✕ reject';
+      else if (d.backend) outcome = '✓ ' + d.backend;
+      else outcome = '✓ number default';
+      text(answer, outcome);
+      setClass(answer, d.outcome === 'reject' ? 'bad-text' : '');
+    });
+  }
+
+  function renderDownChoices(backends) {
+    const box = $('x-down');
+    const existing = new Map(Array.from(box.children).map((label) => [label.dataset.key, label]));
+    backends.forEach((b, index) => {
+      let label = existing.get(b.name);
+      if (label) existing.delete(b.name);
+      else {
+        label = document.createElement('label');
+        label.dataset.key = b.name;
+        const input = document.createElement('input');
+        input.type = 'checkbox';
+        input.name = 'down';
+        input.value = b.name;
+        label.append(input, document.createTextNode(' ' + b.name));
+      }
+      if (box.children[index] !== label) box.insertBefore(label, box.children[index] || null);
+    });
+    for (const label of existing.values()) label.remove();
+  }
+
+  // ---- actions --------------------------------------------------------------------------------------------
+  function show(element, ok, message, detail) {
+    element.replaceChildren();
+    setClass(element, 'result ' + (ok ? 'ok' : 'bad'));
+    const line = document.createElement('p');
+    line.textContent = message;
+    element.append(line);
+    if (detail) {
+      const pre = document.createElement('pre');
+      pre.textContent = detail;
+      element.append(pre);
+    }
+  }
+
+  $('reload').addEventListener('click', async () => {
+    const button = $('reload');
+    button.disabled = true;
+    try {
+      const result = await request('POST', '/admin/reload');
+      if (result.status === 401) return;
+      if (result.status === 200 && result.body) show($('reload-result'), true, '✓ Reloaded: version ' + result.body.version + ' at ' + clock(new Date()));
+      else show($('reload-result'), false, '✗ Reload failed at ' + clock(new Date()) + '; the running table stays:', errorText(result));
+    } catch (error) {
+      show($('reload-result'), false, '✗ Reload: no answer from Switchboard (' + error.message + ')');
+    } finally {
+      button.disabled = false;
+    }
+    refresh();
+  });
+
+  async function drain(button) {
+    const name = button.dataset.backend;
+    const action = button.dataset.action;
+    if (!name || !action) return;
+    button.disabled = true;
+    try {
+      const result = await request('POST', '/admin/backends/' + encodeURIComponent(name) + '/' + action);
+      if (result.status === 401) return;
+      if (result.status >= 200 && result.status < 300) show($('drain-result'), true, '✓ ' + action + ' ' + name + ': done');
+      else show($('drain-result'), false, '✗ ' + action + ' ' + name + ': ' + errorText(result));
+    } catch (error) {
+      show($('drain-result'), false, '✗ ' + action + ' ' + name + ': no answer (' + error.message + ')');
+    } finally {
+      button.disabled = false;
+    }
+    refresh();
+  }
+
+  $('explain-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const query = new URLSearchParams();
+    for (const key of ['caller', 'number', 'at']) {
+      const value = form.elements[key].value.trim();
+      if (value) query.append(key, value);
+    }
+    for (const box of form.querySelectorAll('input[name=down]:checked')) query.append('down', box.value);
+    const out = $('explain-result');
+    $('x-submit').disabled = true;
+    try {
+      const result = await request('GET', '/admin/explain?' + query.toString().replace(/\+/g, '%20'));
+      if (result.status === 401) return;
+      if (result.status !== 200 || !result.body) { show(out, false, '✗ ' + errorText(result)); return; }
+      renderExplanation(out, result.body);
+    } catch (error) {
+      show(out, false, '✗ No answer from Switchboard (' + error.message + ')');
+    } finally {
+      $('x-submit').disabled = false;
+    }
+  });
+
+  function renderExplanation(out, x) {
+    out.replaceChildren();
+    setClass(out, 'result');
+    const heading = document.createElement('p');
+    const strong = document.createElement('strong');
+    strong.id = 'explain-route';
+    strong.textContent = x.matched_route ? '✓ Route “' + x.matched_route + '” matches' : '○ No route matches: the table fallback decides';
+    heading.append(strong);
+    out.append(heading);
+    const answer = document.createElement('p');
+    answer.id = 'explain-answer';
+    const action = x.answer && x.answer.action;
+    if (action === 'reject') answer.textContent = '✕ Rejected';
+    else if (x.backend) answer.textContent = '→ Backend ' + x.backend + ' answers';
+    else answer.textContent = '→ Inkbox uses the number’s own URL (number default)';
+    out.append(answer);
+    if (x.skipped && x.skipped.length) {
+      const title = document.createElement('h3');
+      title.textContent = 'Routes above it that did not match';
+      const list = document.createElement('ul');
+      list.className = 'trace';
+      for (const s of x.skipped) {
+        const item = document.createElement('li');
+        item.textContent = '✗ ' + s.route + ': ' + s.condition + ' — ' + s.reason;
+        list.append(item);
+      }
+      out.append(title, list);
+    }
+    if (x.steps && x.steps.length) {
+      const title = document.createElement('h3');
+      title.textContent = 'How the target resolved';
+      const list = document.createElement('ol');
+      for (const step of x.steps) {
+        const item = document.createElement('li');
+        item.textContent = step;
+        list.append(item);
+      }
+      out.append(title, list);
+    }
+    const title = document.createElement('h3');
+    title.textContent = 'Webhook answer';
+    const pre = document.createElement('pre');
+    pre.textContent = JSON.stringify(x.answer);
+    out.append(title, pre);
+  }
+
+  refresh();
+})();
+"""#
+}

@@ -1,0 +1,162 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The operator page at `GET /` on the admin listener (docs/http.md#the-operator-page).
+///
+/// One self-contained document, shipped in the binary: markup, style sheet and script, no external resources. It
+/// holds no data: the script fetches `/status` (and the admin endpoints) with the admin token the operator types,
+/// so the page itself is served without the token. A Content-Security-Policy allows exactly this page's own
+/// style sheet and script (by hash) and requests to this listener only.
+enum OperatorPage {
+    /// The whole document.
+    static let document: String = markup
+        .replacingOccurrences(of: "/*STYLE*/", with: style)
+        .replacingOccurrences(of: "/*SCRIPT*/", with: script)
+
+    static let contentSecurityPolicy: String = [
+        "default-src 'none'",
+        "script-src '\(hash(script))'",
+        "style-src '\(hash(style))'",
+        "connect-src 'self'",
+        "img-src data:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ].joined(separator: "; ")
+
+    private static let body = ByteBuffer(string: document)
+
+    static func response() -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .cacheControl: "no-cache",
+                .contentSecurityPolicy: contentSecurityPolicy,
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+                HTTPField.Name("Referrer-Policy")!: "no-referrer",
+            ],
+            body: ResponseBody(byteBuffer: body)
+        )
+    }
+
+    private static func hash(_ text: String) -> String {
+        "sha256-" + Data(SHA256.hash(data: Data(text.utf8))).base64EncodedString()
+    }
+
+    private static let markup = #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>Switchboard</title>
+<link rel="icon" href="data:,">
+<style>/*STYLE*/</style>
+</head>
+<body>
+<a class="skip" href="#explain">Skip to “Explain a call”</a>
+<div class="wrap">
+<header class="top">
+  <h1>Switchboard</h1>
+  <p id="live" class="live"><span class="dot" aria-hidden="true"></span><span id="live-text">connecting…</span></p>
+</header>
+<div id="banner" class="banner" role="alert" hidden></div>
+<section id="auth" class="auth" aria-labelledby="auth-title" hidden>
+  <h2 id="auth-title">Admin token needed</h2>
+  <p id="auth-message">This Switchboard protects its admin endpoints with a token (<code>SWITCHBOARD_ADMIN_TOKEN</code>). The page keeps it for this browser tab only.</p>
+  <form id="auth-form" class="auth">
+    <div><label for="token">Admin token</label><input id="token" name="token" type="password" autocomplete="off" required></div>
+    <button type="submit">Use token</button>
+  </form>
+</section>
+<main id="main" hidden>
+  <section id="table" aria-labelledby="table-title">
+    <div class="section-head">
+      <h2 id="table-title">Routing table</h2>
+      <button id="reload" type="button">Reload now</button>
+    </div>
+    <dl class="facts">
+      <div><dt>Version</dt><dd id="t-version" class="mono"></dd></div>
+      <div><dt>Loaded</dt><dd id="t-loaded"></dd></div>
+      <div><dt>When no route matches</dt><dd id="t-fallback"></dd></div>
+      <div><dt>Last reload</dt><dd id="t-reload"></dd></div>
+    </dl>
+    <div id="t-error" class="reload-error" hidden>
+      <p><strong>▲ The last reload failed</strong> <span id="t-error-at"></span>; the running table stays.</p>
+      <pre id="t-error-text"></pre>
+    </div>
+    <div id="reload-result" class="result" role="status"></div>
+  </section>
+  <section id="backends-section" aria-labelledby="backends-title">
+    <div class="section-head"><h2 id="backends-title">Backends</h2><p id="b-summary" class="summary"></p></div>
+    <div class="scroll">
+      <table id="backends" class="data">
+        <thead><tr>
+          <th scope="col">Backend</th><th scope="col">State</th><th scope="col">Last probe</th>
+          <th scope="col">Recent probes</th><th scope="col" class="cap" hidden>Calls</th><th scope="col" class="cap" hidden>Drain</th>
+        </tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <div id="drain-result" class="result" role="status"></div>
+  </section>
+  <div class="grid2">
+    <section aria-labelledby="routes-title">
+      <h2 id="routes-title">Routes <span class="summary">(first match wins)</span></h2>
+      <div class="scroll">
+        <table id="routes" class="data">
+          <thead><tr>
+            <th scope="col" class="num">#</th><th scope="col">Route</th><th scope="col">Target</th>
+            <th scope="col">Fallback</th><th scope="col" class="num">Decisions</th>
+          </tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+    </section>
+    <section aria-labelledby="pools-title">
+      <h2 id="pools-title">Pools</h2>
+      <div class="scroll">
+        <table id="pools" class="data">
+          <thead><tr><th scope="col">Pool</th><th scope="col">Strategy</th><th scope="col">Members</th><th scope="col">When none is up</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+      <p id="pools-empty" class="summary" hidden>No pools.</p>
+    </section>
+  </div>
+  <div class="grid2">
+    <section aria-labelledby="decisions-title">
+      <h2 id="decisions-title">Recent decisions <span class="summary">(newest first)</span></h2>
+      <div class="scroll">
+        <table id="decisions" class="data">
+          <thead><tr><th scope="col">Time</th><th scope="col">Caller → number</th><th scope="col">Route</th><th scope="col">Answer</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+      <p id="decisions-empty" class="summary">No calls routed since start.</p>
+    </section>
+    <section id="explain" aria-labelledby="explain-title">
+      <h2 id="explain-title">Explain a call</h2>
+      <form id="explain-form" class="explain">
+        <div><label for="x-caller">Caller</label><input id="x-caller" name="caller" type="text" inputmode="tel" placeholder="+14155550999" autocomplete="off"></div>
+        <div><label for="x-number">Number called</label><input id="x-number" name="number" type="text" inputmode="tel" placeholder="+14155550100" autocomplete="off"></div>
+        <div class="wide"><label for="x-at">At (optional, ISO 8601; default now)</label><input id="x-at" name="at" type="text" placeholder="2026-01-14T15:00:00Z" autocomplete="off"></div>
+        <fieldset class="wide"><legend>Treat as down (optional)</legend><div id="x-down"></div></fieldset>
+        <div class="wide"><button id="x-submit" type="submit">Explain</button></div>
+      </form>
+      <div id="explain-result" class="result" aria-live="polite"></div>
+    </section>
+  </div>
+</main>
+<footer>Refreshes every 2 s from <code>/status</code>. Phone numbers are masked.</footer>
+</div>
+<script>/*SCRIPT*/</script>
+</body>
+</html>
+"""#
+}
