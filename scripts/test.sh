@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: install what is missing, then build and run every test.
 # Warnings are errors in Switchboard's own targets (Package.swift: treatAllWarnings).
 #
-#   scripts/test.sh              build, check the deployment files (scripts/check-deploy.sh), run every test once
+#   scripts/test.sh              build, check the deployment files (scripts/check-deploy.sh), run the operator page
+#                                in headless Chromium (scripts/test-browser.sh), then every Swift test, once
 #   scripts/test.sh --repeat N   build once, then run the whole suite N times in a row; stops at the first failure
 #                                and says which run failed (a flaky test is a bug, not something to retry)
 set -euo pipefail
@@ -17,16 +18,18 @@ esac
 swift build --build-tests
 "$(dirname "$0")/check-deploy.sh"
 if [ "$repeat" -eq 1 ]; then
+    "$(dirname "$0")/test-browser.sh"
     exec swift test --skip-build
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for run in $(seq 1 "$repeat"); do
-    if ! swift test --skip-build >"$log" 2>&1; then
+    if ! { "$(dirname "$0")/test-browser.sh" && swift test --skip-build; } >"$log" 2>&1; then
         cat "$log"
         echo "run $run of $repeat FAILED"
         exit 1
     fi
-    echo "run $run of $repeat passed: $(grep -E 'Test run with [0-9]+ tests' "$log" | tail -1)"
+    echo "run $run of $repeat passed: $(grep -E '^[0-9]+ passed' "$log" | tail -1) (browser);" \
+        "$(grep -E 'Test run with [0-9]+ tests' "$log" | tail -1)"
 done
 echo "$repeat passed, 0 failed"
