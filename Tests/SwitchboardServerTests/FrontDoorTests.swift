@@ -18,10 +18,13 @@ struct FrontDoorTests {
           - { name: everyone, to: a }
         """
 
-    /// Short deadlines, so a test waits on them for well under a second.
-    static func shortDeadlines(_ configuration: inout ServerConfiguration) {
-        configuration.webhookLimits.headerTimeout = .milliseconds(300)
-        configuration.webhookLimits.bodyTimeout = .milliseconds(300)
+    /// The head and body deadlines; the one a test waits on is short, the other long, so a busy machine that is
+    /// slow to read a head can never make the wrong deadline fire.
+    static func deadlines(header: Duration, body: Duration) -> @Sendable (inout ServerConfiguration) -> Void {
+        { configuration in
+            configuration.webhookLimits.headerTimeout = header
+            configuration.webhookLimits.bodyTimeout = body
+        }
     }
 
     /// A signed request head for `body` with a declared `Content-Length` (the real body's unless given).
@@ -37,7 +40,7 @@ struct FrontDoorTests {
     }
 
     @Test func slowHeaderClientIsCutOffAtItsDeadline() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes, configure: Self.shortDeadlines) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, configure: Self.deadlines(header: .milliseconds(300), body: .seconds(30))) { live in
             let closed = try await blocking {
                 let connection = try RawConnection(port: live.webhookPort)
                 connection.setReadTimeout(seconds: 10)
@@ -52,7 +55,7 @@ struct FrontDoorTests {
     }
 
     @Test func slowBodyClientIsCutOffAtItsDeadline() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes, configure: Self.shortDeadlines) { live in
+        try await LiveSwitchboard.with(routes: Self.routes, configure: Self.deadlines(header: .seconds(30), body: .milliseconds(300))) { live in
             let body = Fixture.incomingCall
             let (closedBeforeEnd, answer) = try await blocking { () throws -> (Bool, [UInt8]?) in
                 let connection = try RawConnection(port: live.webhookPort)
@@ -78,12 +81,17 @@ struct FrontDoorTests {
     }
 
     @Test func keepAliveRequestsWithinTheDeadlinesAreServed() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes, configure: Self.shortDeadlines) { live in
+        // The connection outlives both deadlines (a pause longer than them between requests), each request arriving
+        // whole well within them: the deadlines bound a request, not the connection.
+        try await LiveSwitchboard.with(
+            routes: Self.routes, configure: Self.deadlines(header: .seconds(2), body: .seconds(2))
+        ) { live in
             let statuses = try await blocking { () throws -> [String] in
                 let connection = try RawConnection(port: live.webhookPort)
                 connection.setReadTimeout(seconds: 10)
                 var statuses: [String] = []
-                for _ in 0..<3 {
+                for request in 0..<3 {
+                    if request > 0 { usleep(2_500_000) }
                     connection.write(Self.signedHead(Fixture.incomingCall) + String(decoding: Fixture.incomingCall, as: UTF8.self))
                     statuses.append(connection.readResponse()?.head.components(separatedBy: "\r\n").first ?? "none")
                 }
