@@ -11,8 +11,9 @@ struct Serve: AsyncParsableCommand {
         abstract: "Answer Inkbox incoming-call webhooks.",
         discussion: """
             Signing keys come from SWITCHBOARD_SIGNING_KEY (comma-separated for rotation) or --signing-key-file. \
-            SWITCHBOARD_ADMIN_TOKEN, when set, protects the admin listener. SIGTERM or SIGINT drain in-flight \
-            requests and exit 0; SIGHUP reloads the routes file.
+            SWITCHBOARD_ADMIN_TOKEN, when set, protects the admin listener (required for a non-loopback \
+            --admin-listen unless --admin-insecure). SIGTERM or SIGINT drain in-flight requests (at most \
+            --shutdown-timeout) and exit 0; SIGHUP reloads the routes file and the TLS certificates.
             """
     )
 

@@ -98,7 +98,7 @@ struct HTTPSTests {
                 _ = try await live.admin(.post, "/admin/reload")
                 rotated.set()
                 let statuses = await sent
-                #expect(statuses.count >= 20)
+                #expect(statuses.count >= 10)
                 #expect(statuses.allSatisfy { $0 == 200 })
                 // The connection opened before the rotation still works.
                 #expect(try await postOnHeld() == .ok)
@@ -117,11 +117,11 @@ struct HTTPSTests {
         var isSet: Bool { value.load(ordering: .acquiring) }
     }
 
-    /// Webhooks one after another, each on a new connection, until 20 after `flag` is set (at most 400).
+    /// Webhooks one after another, each on a new connection, until 10 after `flag` is set (at most 200).
     static func sendContinuously(_ live: LiveSwitchboard, ca: String, until flag: Flag) async -> [Int] {
         var statuses: [Int] = []
         var afterFlag = 0
-        while statuses.count < 400, afterFlag < 20 {
+        while statuses.count < 200, afterFlag < 10 {
             statuses.append(await post(live, ca: ca))
             if flag.isSet { afterFlag += 1 }
         }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A compiled condition value: what one attribute's value must look like (docs/routes.md).
 ///
 /// A missing or null attribute never matches, not even under `not`.
@@ -146,8 +150,8 @@ struct Glob: Sendable, CustomStringConvertible {
 ///
 /// Values come from strangers (a contact name in the webhook body), so a match is bounded twice: a value longer
 /// than `maxInput` characters is not searched at all and never matches (a truncated value could match `^…$`
-/// wrongly), and a match still running after `timeBudget` (catastrophic backtracking) is stopped and counts as no
-/// match (docs/routes.md, "Conditions").
+/// wrongly), and a match that has used `timeBudget` of CPU time (catastrophic backtracking) is stopped and counts as
+/// no match (docs/routes.md, "Conditions").
 struct RegexPattern: @unchecked Sendable, CustomStringConvertible {
     /// Characters of a value a regex looks at.
     static let maxInput = 256
@@ -166,7 +170,8 @@ struct RegexPattern: @unchecked Sendable, CustomStringConvertible {
     func matches(_ value: String) -> Bool {
         guard value.utf8.count <= Self.maxInput || value.count <= Self.maxInput else { return false }
         let bounded = value
-        let deadline = ContinuousClock.now + Self.timeBudget
+        // CPU time of this thread, not wall-clock time: a match preempted on a busy machine is not cut short.
+        let deadline = Self.threadCPUTime() + Self.timeBudget
         var found = false
         // `reportProgress` calls the block now and then during a long match, which lets it stop at the deadline.
         expression.enumerateMatches(
@@ -175,11 +180,18 @@ struct RegexPattern: @unchecked Sendable, CustomStringConvertible {
             if result != nil {
                 found = true
                 stop.pointee = true
-            } else if ContinuousClock.now > deadline {
+            } else if Self.threadCPUTime() > deadline {
                 stop.pointee = true
             }
         }
         return found
+    }
+
+    /// CPU time the calling thread has used.
+    static func threadCPUTime() -> Duration {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return .seconds(Int64(spec.tv_sec)) + .nanoseconds(Int64(spec.tv_nsec))
     }
 
     /// Whether the pattern repeats a group that itself holds an unbounded repetition, like `(a+)+` or `(\w*x)*`:
