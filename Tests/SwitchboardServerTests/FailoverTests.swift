@@ -108,11 +108,12 @@ struct FailoverTests {
     }
 
     @Test func readyOnlyAfterTheFirstProbeRound() async throws {
-        // A backend that accepts connections and never answers keeps the first round open until the timeout.
+        // A backend that accepts connections and never answers keeps the first round open until the timeout (long
+        // enough that a loaded machine still asks before it ends).
         let listener = try SilentListener()
         let routes = """
             version: 1
-            health: { timeout: 1500ms }
+            health: { timeout: 4s }
             backends:
               slow: { url: "ws://127.0.0.1:\(listener.port)/calls" }
             routes:
@@ -121,7 +122,7 @@ struct FailoverTests {
         try await LiveSwitchboard.with(routes: routes) { (live) async throws -> Void in
             #expect(try await live.admin(.get, "/healthz").status == .ok)
             #expect(try await live.admin(.get, "/readyz").status == .serviceUnavailable)
-            #expect(try await eventually { try await live.admin(.get, "/readyz").status == .ok })
+            #expect(try await eventually(within: 15) { try await live.admin(.get, "/readyz").status == .ok })
             // A hung backend is a timeout, and the server kept answering meanwhile.
             #expect(try await live.post(Fixture.incomingCall).status == .ok)
         }
