@@ -14,15 +14,17 @@ struct ProbeOnceTests {
     }
 
     @Test func demoBackendPassesEveryCheckKind() async throws {
+        // Room for a loaded machine (the demo backend shares the cores with the rest of the suite).
+        let timing = HealthTiming(timeout: .seconds(5))
         try await withDemoBackend { port in
             let results = await probeOnce(
                 [
-                    target("ws", .websocket, "ws://127.0.0.1:\(port)/calls?call=c1"),
-                    target("http", .http(expect: [], headers: []), "http://127.0.0.1:\(port)/healthz"),
+                    target("ws", .websocket, "ws://127.0.0.1:\(port)/calls?call=c1", timing: timing),
+                    target("http", .http(expect: [], headers: []), "http://127.0.0.1:\(port)/healthz", timing: timing),
                     target(
                         "http-200", .http(expect: [200], headers: [.init(name: "X-Probe", value: "1")]),
-                        "ws://127.0.0.1:\(port)/healthz"),
-                    target("tcp", .tcp, "ws://127.0.0.1:\(port)/calls"),
+                        "ws://127.0.0.1:\(port)/healthz", timing: timing),
+                    target("tcp", .tcp, "ws://127.0.0.1:\(port)/calls", timing: timing),
                     target("none", .none, "ws://127.0.0.1:\(port)/"),
                 ], logger: quietLogger)
             #expect(results.count == 5)

@@ -10,9 +10,11 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct SignedProbeTests {
     static let key = "whsec_probe-signing-key"
+    /// Room for a loaded machine: these tests are about what is sent, not how fast.
+    static let timing = HealthTiming(timeout: .seconds(5))
 
     static func signed(_ name: String, _ url: String) -> ProbeTarget {
-        var target = target(name, .websocket, url)
+        var target = target(name, .websocket, url, timing: timing)
         target.check.sign = true
         return target
     }
@@ -22,7 +24,7 @@ struct SignedProbeTests {
         try await backend.start()
         let url = "ws://127.0.0.1:\(backend.port)/calls?call=probe"
         let results = await probeOnce(
-            [target("unsigned", .websocket, url), Self.signed("signed", url)], signingKeys: [Self.key], logger: quietLogger
+            [target("unsigned", .websocket, url, timing: Self.timing), Self.signed("signed", url)], signingKeys: [Self.key], logger: quietLogger
         )
         #expect(results[0].failure == .handshake, "\(results[0])")
         #expect(results[0].detail.contains("401"))

@@ -72,6 +72,7 @@ struct FileWatcherTests {
                 while !writing.done, written < 100_000, ContinuousClock.now < deadline {
                     _ = try? scratch.write("serve.log", "line \(written)\n")  // rename: a new event every time
                     written += 1
+                    if written % 50 == 0 { try? await Task.sleep(for: .milliseconds(1)) }
                 }
             }
             defer { writing.finish() }

@@ -25,14 +25,21 @@ public final class FakeNameServer: Sendable {
 
     public init(address: String, behavior: Behavior) throws {
         self.address = address
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        // Close-on-exec, so no child process of the test run keeps the port after this server is gone.
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket", errno) }
         var local = sockaddr_in()
         local.sin_family = sa_family_t(AF_INET)
         local.sin_port = in_port_t(53).bigEndian
         local.sin_addr.s_addr = inet_addr(address)
-        let bound = withUnsafePointer(to: &local) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        var bound: Int32 = -1
+        // A server of an earlier run may still be closing: retry a busy address (bounded: 2 s).
+        for attempt in 0..<20 {
+            bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound != 0, errno == EADDRINUSE, attempt < 19 else { break }
+            usleep(100_000)
         }
         guard bound == 0 else {
             let error = errno
