@@ -4,7 +4,7 @@
 # which must already be built (`swift build`; scripts/test.sh builds it). Extra arguments go to pytest.
 #
 # The test starts two demo backends and `switchboard serve` on 127.0.0.1 (port 0) and saves a screenshot of the
-# page to docs/operator-page.png.
+# page to docs/operator-page.png (OPERATOR_PAGE_SCREENSHOT=FILE puts it elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo_cmd=""
