@@ -1,5 +1,9 @@
 import CCurl
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One libcurl easy handle, owned: `curl_easy_cleanup` runs in `deinit`.
 ///
 /// A handle is touched by one thread at a time (the probe engine's), and no raw pointer leaves
@@ -129,5 +133,13 @@ enum CurlGlobal {
     /// Runs `curl_global_init` once, the first time any handle is made (a `static let` initialiser runs
     /// exactly once, thread-safely). Calling `curl_global_init` again elsewhere, e.g. in `serve`, is harmless:
     /// libcurl counts the calls.
-    static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    ///
+    /// It first ignores `SIGPIPE` for the whole process. libcurl 7.x closes cached connections through an internal
+    /// handle that lacks `CURLOPT_NOSIGNAL`, saving `SIGPIPE`'s disposition and restoring it afterwards; if that
+    /// save happened before SwiftNIO set `SIGPIPE` to ignored, the restore would put the default (terminate) back,
+    /// and the next write to a closed socket would kill the process. Ignoring it up front makes every save "ignored".
+    static let initialized: Bool = {
+        signal(SIGPIPE, SIG_IGN)
+        return curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    }()
 }
