@@ -62,20 +62,10 @@ struct EventsController: Sendable {
 
     private func refuse(_ refusal: SignedDelivery.Refusal, type: String?, _ request: Request) -> Response {
         metrics.event(type: type, outcome: refusal.outcome)
-        switch refusalLines.take() {
-        case .allowed(let suppressedBefore):
-            var metadata: Logger.Metadata = [
-                "status": "\(refusal.status.code)", "reason": "\(refusal.message)",
-                "request_id": .string(LogSafe.requestID(request.headers[SignedDelivery.requestIDField])),
-            ]
-            if suppressedBefore > 0 { metadata["suppressed"] = "\(suppressedBefore)" }
-            logger.notice("event refused", metadata: metadata)
-        case .suppressed:
-            refusals.logLineSuppressed()
-        }
-        var response = JSONResponse.error(refusal.status, refusal.message)
-        if refusal.closing { response.headers[.connection] = "close" }
-        return response
+        return SignedDelivery.refusal(
+            refusal.status, refusal.message, request, closing: refusal.closing, event: "event refused",
+            lines: refusalLines, metrics: refusals, logger: logger
+        )
     }
 }
 

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import SwitchboardCore
 
@@ -65,5 +66,30 @@ struct SignedDelivery: Sendable {
         } catch {
             return Refusal(status: .unauthorized, outcome: "unauthorized", message: error.description)
         }
+    }
+}
+
+extension SignedDelivery {
+    /// The answer to a refused delivery: a JSON error, closing the connection when the body may be unread, and a
+    /// `notice` line. Strangers choose how many refusals there are, so `lines` bounds the lines; the ones left out
+    /// are counted (`switchboard_log_lines_suppressed_total`) and the next line says how many.
+    static func refusal(
+        _ status: HTTPResponse.Status, _ message: String, _ request: Request, closing: Bool, event: Logger.Message,
+        lines: TokenBucket, metrics: SwitchboardMetrics, logger: Logger
+    ) -> Response {
+        switch lines.take() {
+        case .allowed(let suppressedBefore):
+            var metadata: Logger.Metadata = [
+                "status": "\(status.code)", "reason": "\(message)",
+                "request_id": .string(LogSafe.requestID(request.headers[requestIDField])),
+            ]
+            if suppressedBefore > 0 { metadata["suppressed"] = "\(suppressedBefore)" }
+            logger.notice(event, metadata: metadata)
+        case .suppressed:
+            metrics.logLineSuppressed()
+        }
+        var response = JSONResponse.error(status, message)
+        if closing { response.headers[.connection] = "close" }
+        return response
     }
 }

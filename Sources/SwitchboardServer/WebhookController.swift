@@ -114,21 +114,10 @@ struct WebhookController: Sendable {
         _ started: ContinuousClock.Instant, closing: Bool = false
     ) -> Response {
         metrics.webhook(outcome: outcome, duration: ContinuousClock.now - started)
-        // Strangers choose how many refusals there are: a bucket bounds their lines, the rest are counted.
-        switch refusalLines.take() {
-        case .allowed(let suppressedBefore):
-            var metadata: Logger.Metadata = [
-                "status": "\(status.code)", "reason": "\(message)",
-                "request_id": .string(LogSafe.requestID(request.headers[SignedDelivery.requestIDField])),
-            ]
-            if suppressedBefore > 0 { metadata["suppressed"] = "\(suppressedBefore)" }
-            logger.notice("webhook refused", metadata: metadata)
-        case .suppressed:
-            metrics.logLineSuppressed()
-        }
-        var response = JSONResponse.error(status, message)
-        if closing { response.headers[.connection] = "close" }
-        return response
+        return SignedDelivery.refusal(
+            status, message, request, closing: closing, event: "webhook refused", lines: refusalLines, metrics: metrics,
+            logger: logger
+        )
     }
 }
 

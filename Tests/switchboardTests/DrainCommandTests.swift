@@ -3,7 +3,6 @@ import Foundation
 import SwitchboardTestSupport
 import Testing
 
-@testable import SwitchboardCore
 @testable import switchboard
 
 /// `switchboard drain` and `undrain` against a running `serve`, as a deploy script runs them.
@@ -11,17 +10,7 @@ import Testing
 struct DrainCommandTests {
     /// POSTs `body` to `path`, signed with the server's key; the response body.
     static func post(_ body: Data, to path: String, port: Int) async throws -> String {
-        let requestID = UUID().uuidString
-        let stamp = String(Int(Date().timeIntervalSince1970))
-        let signature = try WebhookVerifier(keys: ["whsec_cli"]).signature(requestID: requestID, timestamp: stamp, body: body)
-        let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
-            + "Content-Length: \(body.count)\r\nX-Inkbox-Request-ID: \(requestID)\r\nX-Inkbox-Timestamp: \(stamp)\r\n"
-            + "X-Inkbox-Signature: \(signature)\r\nConnection: close\r\n\r\n"
-        return try await blocking {
-            let connection = try RawConnection(port: port)
-            connection.write(Data(head.utf8) + body)
-            return connection.readResponse()?.body ?? ""
-        }
+        try await SignedRequest(path: path, body: body, key: "whsec_cli").send(port: port)
     }
 
     @Test func argumentsParse() throws {

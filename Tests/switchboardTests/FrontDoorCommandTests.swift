@@ -2,7 +2,6 @@ import Foundation
 import SwitchboardTestSupport
 import Testing
 
-@testable import SwitchboardCore
 
 /// `serve`'s limits as an operator meets them: real signals and a real descriptor limit on a child process.
 @Suite(.timeLimit(.minutes(2)))
@@ -35,7 +34,8 @@ struct FrontDoorCommandTests {
         let (server, webhook, _) = try await Self.startServer(
             routes, ["--shutdown-timeout", "1s", "--body-timeout", "60s"]
         )
-        let (head, body) = try LiveOperationsCommandTests.signedRequest(port: webhook, requestID: "trickle")
+        let request = SignedRequest(body: Fixture.incomingCall, key: "whsec_cli", requestID: "trickle")
+        let (head, body) = (request.head, request.body)
         let answered = try await blocking { () throws -> Bool in
             let connection = try RawConnection(port: webhook)
             connection.setReadTimeout(seconds: 20)

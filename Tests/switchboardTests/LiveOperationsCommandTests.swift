@@ -2,7 +2,6 @@ import Foundation
 import SwitchboardTestSupport
 import Testing
 
-@testable import SwitchboardCore
 
 /// `serve` as an operator runs it: real signals to a child process.
 @Suite(.timeLimit(.minutes(2)))
@@ -25,16 +24,6 @@ struct LiveOperationsCommandTests {
         try await server.waitForOutput(containing: "listener=webhook")
         let log = try await server.waitForOutput(containing: "listener=admin")
         return (server, try #require(log.port(of: "webhook")), try #require(log.port(of: "admin")))
-    }
-
-    static func signedRequest(port: Int, requestID: String) throws -> (head: String, body: Data) {
-        let body = Fixture.incomingCall
-        let stamp = String(Int(Date().timeIntervalSince1970))
-        let signature = try WebhookVerifier(keys: ["whsec_cli"]).signature(requestID: requestID, timestamp: stamp, body: body)
-        let head = "POST /webhooks/incoming-call HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
-            + "Content-Length: \(body.count)\r\nX-Inkbox-Request-ID: \(requestID)\r\nX-Inkbox-Timestamp: \(stamp)\r\n"
-            + "X-Inkbox-Signature: \(signature)\r\nConnection: close\r\n\r\n"
-        return (head, body)
     }
 
     @Test func sighupReloadsTheFile() async throws {
@@ -60,7 +49,8 @@ struct LiveOperationsCommandTests {
     @Test func sigtermDrainsInFlightRequests() async throws {
         let scratch = try Scratch()
         let (server, webhook, _) = try await Self.startServer(try scratch.write("routes.yaml", Self.routes("a")))
-        let (head, body) = try Self.signedRequest(port: webhook, requestID: "in-flight")
+        let request = SignedRequest(body: Fixture.incomingCall, key: "whsec_cli", requestID: "in-flight")
+        let (head, body) = (request.head, request.body)
         let signalled = ContinuousClock.now
         let (refusedWhileDraining, response) = try await blocking { () throws -> (Bool, String) in
             let connection = try RawConnection(port: webhook)

@@ -1,5 +1,4 @@
 import Foundation
-import SwitchboardCore
 import SwitchboardTestSupport
 import Testing
 
@@ -33,17 +32,7 @@ struct ReplicaTests {
     /// The answer's URL for `caller`, sent to `port` as a signed webhook.
     static func answer(port: Int, caller: String) async throws -> String {
         let body = Fixture.incomingCall { $0["remote_phone_number"] = caller; $0["contacts"] = []; $0["id"] = caller }
-        let stamp = String(Int(Date().timeIntervalSince1970))
-        let requestID = UUID().uuidString
-        let signature = try WebhookVerifier(keys: ["whsec_replicas"]).signature(requestID: requestID, timestamp: stamp, body: body)
-        let head = "POST /webhooks/incoming-call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            + "Content-Length: \(body.count)\r\nX-Inkbox-Request-ID: \(requestID)\r\nX-Inkbox-Timestamp: \(stamp)\r\n"
-            + "X-Inkbox-Signature: \(signature)\r\nConnection: close\r\n\r\n"
-        return try await blocking {
-            let connection = try RawConnection(port: port)
-            connection.write(Data(head.utf8) + body)
-            return connection.readResponse()?.body ?? ""
-        }
+        return try await SignedRequest(body: body, key: "whsec_replicas").send(port: port)
     }
 
     @Test func twoReplicasGiveEveryCallerTheSameAnswer() async throws {
