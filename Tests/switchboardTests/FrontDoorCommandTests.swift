@@ -2,7 +2,6 @@ import Foundation
 import SwitchboardTestSupport
 import Testing
 
-
 /// `serve`'s limits as an operator meets them: real signals and a real descriptor limit on a child process.
 @Suite(.timeLimit(.minutes(2)))
 struct FrontDoorCommandTests {

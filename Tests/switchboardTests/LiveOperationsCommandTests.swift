@@ -2,7 +2,6 @@ import Foundation
 import SwitchboardTestSupport
 import Testing
 
-
 /// `serve` as an operator runs it: real signals to a child process.
 @Suite(.timeLimit(.minutes(2)))
 struct LiveOperationsCommandTests {
