@@ -138,7 +138,12 @@ struct CheckerState {
         let reportChanged = record.status.report != reportBefore
         records[id] = record
         if changed || reportChanged { version += 1 }
-        if running { schedule(id, at: started + record.nextDelay(random: Double.random(in: 0..<1, using: &random))) }
+        // A `none` check only ever succeeds: once healthy there is nothing left to learn, so it is not scheduled
+        // again, and an idle server with many such backends has no periodic work for them.
+        let settled = record.target.check.kind == .none && record.status.state == .healthy
+        if running, !settled {
+            schedule(id, at: started + record.nextDelay(random: Double.random(in: 0..<1, using: &random)))
+        }
         return (records[id] ?? record, changed, reportChanged, takeWaitersIfFirstRoundDone(completing: id))
     }
 

@@ -119,6 +119,29 @@ struct HealthCheckerTests {
         }
     }
 
+    /// A `none` backend is "probed" until it is healthy and then left alone, while a real check keeps its cadence.
+    @Test func noneBackendsAreNotProbedOnceHealthy() async throws {
+        let server = try RawServer(handler: Behavior.http { 200 })
+        defer { server.stop() }
+        let probes = Mutex<[String: Int]>([:])
+        let checker = HealthChecker(
+            targets: [
+                target("idle", .none, "ws://127.0.0.1:1/"),
+                target("real", .http(expect: [], headers: []), "http://127.0.0.1:\(server.port)/"),
+            ],
+            logger: quietLogger,
+            onProbe: { target, _ in probes.withLock { $0[target.name, default: 0] += 1 } })
+        try await running(checker) {
+            #expect(await eventually { checker.states()["idle"] == .healthy })
+            let idleAtHealthy = probes.withLock { $0["idle"] ?? 0 }
+            #expect(idleAtHealthy == fastTiming.rise)
+            // Ten more rounds of the real check (the clock here), and not one more of the idle one.
+            let realAtHealthy = probes.withLock { $0["real"] ?? 0 }
+            #expect(await eventually { probes.withLock { $0["real"] ?? 0 } >= realAtHealthy + 10 })
+            #expect(probes.withLock { $0["idle"] ?? 0 } == idleAtHealthy)
+        }
+    }
+
     @Test func removedTargetIsNoLongerProbed() async throws {
         let kept = try RawServer(handler: Behavior.upgrade())
         defer { kept.stop() }
