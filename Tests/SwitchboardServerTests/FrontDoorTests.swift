@@ -40,15 +40,19 @@ struct FrontDoorTests {
     }
 
     @Test func slowHeaderClientIsCutOffAtItsDeadline() async throws {
-        try await LiveSwitchboard.with(routes: Self.routes, configure: Self.deadlines(header: .milliseconds(300), body: .seconds(30))) { live in
-            let closed = try await blocking {
+        try await LiveSwitchboard.with(
+            routes: Self.routes, configure: Self.deadlines(header: .milliseconds(300), body: .seconds(30))
+        ) { live in
+            let end = try await blocking {
                 let connection = try RawConnection(port: live.webhookPort)
                 connection.setReadTimeout(seconds: 10)
                 connection.write("POST /webhooks/incoming-call HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
-                // One byte now and then, never the end of the head: the server closes without answering.
-                return connection.readToEnd()
+                // Never the end of the head: the server closes without answering. (A close with the bytes still
+                // unread, on a machine too busy to have read them, is a reset: that counts as closed too.)
+                return connection.readUntilEnd()
             }
-            #expect(closed == [])
+            #expect(end.byPeer, "\(end)")
+            #expect(end.received == [])
             let metrics = try await Self.metrics(live)
             #expect(metrics.contains(#"switchboard_connections_closed_total{listener="webhook",reason="header_timeout"} 1"#))
         }

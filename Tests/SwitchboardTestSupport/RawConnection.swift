@@ -95,6 +95,37 @@ public final class RawConnection {
         }
     }
 
+    /// How a stream ended, and what arrived before.
+    public enum End: Equatable {
+        /// The peer closed (FIN).
+        case closed([UInt8])
+        /// The peer reset the connection (RST): a close with bytes it never read turns into one.
+        case reset([UInt8])
+        /// Nothing ended it within the read timeout.
+        case timedOut([UInt8])
+
+        /// The peer ended the connection, cleanly or not.
+        public var byPeer: Bool {
+            if case .timedOut = self { return false }
+            return true
+        }
+
+        public var received: [UInt8] {
+            switch self {
+            case .closed(let bytes), .reset(let bytes), .timedOut(let bytes): return bytes
+            }
+        }
+    }
+
+    /// Reads until the stream ends, and says how it ended.
+    public func readUntilEnd() -> End {
+        while true {
+            let count = receive()
+            if count == 0 { return .closed(buffer) }
+            if count < 0 { return errno == EAGAIN || errno == EWOULDBLOCK ? .timedOut(buffer) : .reset(buffer) }
+        }
+    }
+
     /// Bounds every later read: a read that waits longer than `seconds` fails as if the stream had broken
     /// (`readResponse` and `readToEnd` return nil, `waitForClose` false), so a test never hangs on a silent peer.
     public func setReadTimeout(seconds: Int) {
