@@ -96,7 +96,7 @@ public final class RawConnection {
     }
 
     /// How a stream ended, and what arrived before.
-    public enum End: Equatable {
+    public enum End: Equatable, Sendable {
         /// The peer closed (FIN).
         case closed([UInt8])
         /// The peer reset the connection (RST): a close with bytes it never read turns into one.
