@@ -189,9 +189,13 @@ struct RegexPattern: @unchecked Sendable, CustomStringConvertible {
 
     /// CPU time the calling thread has used.
     static func threadCPUTime() -> Duration {
-        var spec = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
-        return .seconds(Int64(spec.tv_sec)) + .nanoseconds(Int64(spec.tv_nsec))
+        // `struct timespec` is two longs (seconds, nanoseconds) on Linux. It is filled through raw memory because
+        // which module declares the struct, and so whether its members are visible here, depends on the build.
+        var words: (Int, Int) = (0, 0)
+        withUnsafeMutableBytes(of: &words) { raw in
+            _ = clock_gettime(CLOCK_THREAD_CPUTIME_ID, raw.baseAddress!.assumingMemoryBound(to: timespec.self))
+        }
+        return .seconds(Int64(words.0)) + .nanoseconds(Int64(words.1))
     }
 
     /// Whether the pattern repeats a group that itself holds an unbounded repetition, like `(a+)+` or `(\w*x)*`:
