@@ -47,9 +47,7 @@ struct DemoBackend: AsyncParsableCommand {
         let address = listen
         var keys: [String] = []
         if requireSignature {
-            keys = (ProcessInfo.processInfo.environment["SWITCHBOARD_SIGNING_KEY"] ?? "").split(separator: ",").map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }.filter { !$0.isEmpty }
+            keys = environmentSigningKeys()
             guard !keys.isEmpty else {
                 printError("--require-signature needs SWITCHBOARD_SIGNING_KEY=whsec_… (comma-separated for rotation)")
                 throw ExitCode(2)

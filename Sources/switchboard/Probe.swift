@@ -15,10 +15,7 @@ struct Probe: AsyncParsableCommand {
     func run() async throws {
         let table = try options.load()
         let targets = table.probeTargets
-        let keys = (ProcessInfo.processInfo.environment["SWITCHBOARD_SIGNING_KEY"] ?? "").split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces)
-        }
-        let results = await probeOnce(targets, signingKeys: keys.filter { !$0.isEmpty }, logger: Logger(label: "switchboard.probe", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let results = await probeOnce(targets, signingKeys: environmentSigningKeys(), logger: Logger(label: "switchboard.probe", factory: { _ in SwiftLogNoOpLogHandler() }))
         var rows = [["BACKEND", "CHECK", "RESULT", "LATENCY", "REASON"]]
         for (target, result) in zip(targets, results) {
             rows.append([

@@ -185,9 +185,7 @@ struct Serve: AsyncParsableCommand {
             }
             keys = [text.trimmingCharacters(in: .whitespacesAndNewlines)]
         } else {
-            keys = (environment["SWITCHBOARD_SIGNING_KEY"] ?? "").split(separator: ",").map {
-                $0.trimmingCharacters(in: .whitespaces)
-            }
+            keys = environmentSigningKeys(environment)
         }
         keys = keys.filter { !$0.isEmpty }
         guard !keys.isEmpty else {

@@ -29,9 +29,7 @@ struct Sign: AsyncParsableCommand {
     var timestamp: String?
 
     func run() async throws {
-        guard let key = key ?? ProcessInfo.processInfo.environment["SWITCHBOARD_SIGNING_KEY"]?
-            .split(separator: ",").first.map(String.init)
-        else { throw ValidationError("no key: pass --key or set SWITCHBOARD_SIGNING_KEY") }
+        guard let key = key ?? environmentSigningKeys().first else { throw ValidationError("no key: pass --key or set SWITCHBOARD_SIGNING_KEY") }
         let body: Data
         do {
             body = try Data(contentsOf: URL(fileURLWithPath: payload))

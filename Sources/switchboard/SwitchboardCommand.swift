@@ -35,6 +35,12 @@ struct SwitchboardCommand: AsyncParsableCommand {
 /// The release this binary is (printed by `switchboard --version`, and in release archive names).
 let switchboardVersion = "0.2.0"
 
+/// The keys in `SWITCHBOARD_SIGNING_KEY` (comma-separated during a rotation), trimmed, empty ones dropped.
+func environmentSigningKeys(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+    (environment["SWITCHBOARD_SIGNING_KEY"] ?? "").split(separator: ",")
+        .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
 /// Writes a line to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
