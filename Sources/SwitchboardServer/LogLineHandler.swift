@@ -169,10 +169,11 @@ enum Timestamp {
     private static let prefix = Mutex<(second: Int, text: String)>((-1, ""))
 
     static func now() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        let second = Int(spec.tv_sec)
-        let milliseconds = Int(spec.tv_nsec / 1_000_000)
+        // Not `clock_gettime`: which module declares `struct timespec`, and so whether its members are visible
+        // here under MemberImportVisibility, differs between debug and release builds.
+        let now = Date().timeIntervalSince1970
+        let second = Int(now)
+        let milliseconds = min(999, Int((now - Double(second)) * 1000))
         var text = prefix.withLock { cached in
             if cached.second != second { cached = (second, format(second)) }
             return cached.text

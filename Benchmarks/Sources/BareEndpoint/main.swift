@@ -1,8 +1,14 @@
 import Hummingbird
+import HummingbirdTLS
+import NIOSSL
 
-// The baseline for Benchmarks/scripts/webhook.sh: the same Hummingbird stack Switchboard uses, the same route, a body read
-// with the same limit, and a fixed JSON answer — no verification, parsing or routing.
-let port = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 8081 : 8081
+// The baseline for Benchmarks/scripts/webhook.sh: the same Hummingbird stack Switchboard uses, the same route, a body
+// read with the same limit, and a fixed JSON answer — no verification, parsing or routing.
+//
+//   BareEndpoint PORT [CERT.pem KEY.pem]     with a certificate and key, HTTPS with NIOSSL's default server
+//                                            configuration, as `switchboard serve --tls-cert --tls-key` uses
+let arguments = CommandLine.arguments
+let port = arguments.count > 1 ? Int(arguments[1]) ?? 8081 : 8081
 let answer = #"{"action":"answer","client_websocket_url":"ws://127.0.0.1:9001/calls"}"#
 let router = Router()
 router.post("/webhooks/incoming-call") { request, _ -> Response in
@@ -14,5 +20,15 @@ router.post("/webhooks/incoming-call") { request, _ -> Response in
         body: ResponseBody(byteBuffer: ByteBuffer(string: answer))
     )
 }
-let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-try await app.runService()
+let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
+if arguments.count > 3 {
+    let tls = TLSConfiguration.makeServerConfiguration(
+        certificateChain: try NIOSSLCertificate.fromPEMFile(arguments[2]).map { .certificate($0) },
+        privateKey: .privateKey(try NIOSSLPrivateKey(file: arguments[3], format: .pem))
+    )
+    let app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration)
+    try await app.runService()
+} else {
+    let app = Application(router: router, configuration: configuration)
+    try await app.runService()
+}

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import SwitchboardCore
+import SwitchboardHealth
 
 #if canImport(Glibc)
 import Glibc

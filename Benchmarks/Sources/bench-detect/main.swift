@@ -3,7 +3,7 @@
 // made to fail CYCLES times, either refusing (SIGKILL: the port closes) or hanging (SIGSTOP: the kernel still
 // accepts connections, nothing answers). Detection: failure injected -> checker reports unhealthy.
 // Recovery: backend accepting again (restarted process printed "ready", or SIGCONT sent) -> healthy.
-// Usage: bench-detect BACKEND_BINARY refuse|hang CYCLES [websocket|http]
+// Usage: bench-detect BACKEND_BINARY refuse|hang CYCLES [websocket|http|tcp]
 import Foundation
 import Logging
 import SwitchboardCore
@@ -11,7 +11,7 @@ import SwitchboardHealth
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 4, ["refuse", "hang"].contains(arguments[2]), let cycles = Int(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: bench-detect BACKEND_BINARY refuse|hang CYCLES [websocket|http]\n".utf8))
+    FileHandle.standardError.write(Data("usage: bench-detect BACKEND_BINARY refuse|hang CYCLES [websocket|http|tcp]\n".utf8))
     exit(2)
 }
 let backendPath = arguments[1]
@@ -20,8 +20,12 @@ let checkName = arguments.count > 4 ? arguments[4] : "websocket"
 let port = try freePort()
 
 var backend = try BackendProcess.start(path: backendPath, port: port)
-let kind: HealthCheck.Kind = checkName == "http" ? .http(expect: [200], headers: []) : .websocket
-let url = checkName == "http" ? "http://127.0.0.1:\(port)/healthz" : "ws://127.0.0.1:\(port)/calls"
+let (kind, url): (HealthCheck.Kind, String) =
+    switch checkName {
+    case "http": (.http(expect: [200], headers: []), "http://127.0.0.1:\(port)/healthz")
+    case "tcp": (.tcp, "ws://127.0.0.1:\(port)/calls")
+    default: (.websocket, "ws://127.0.0.1:\(port)/calls")
+    }
 let target = ProbeTarget(name: "b", check: HealthCheck(kind: kind, url: url, timing: HealthTiming()))
 let transitions = Transitions()
 var logger = Logger(label: "bench-detect")
