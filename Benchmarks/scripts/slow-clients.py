@@ -7,7 +7,8 @@ Keeps CLIENTS connections open for SECONDS, a third of each kind, and opens a ne
 one:
   silent   connects and sends nothing (over HTTPS: never starts the TLS handshake)
   header   sends half a request head, then one byte every 2 s
-  body     sends a complete head announcing a 60,000-byte body, then one body byte every second
+  body     sends a complete head (well-formed signature headers) announcing a 60,000-byte body, then one body
+           byte every second
 Prints how many connections of each kind were opened and how long the server kept them, as JSON.
 """
 import argparse, asyncio, json, ssl, statistics, time
@@ -28,8 +29,15 @@ if args.tls:
 
 HEAD = (f"POST /webhooks/incoming-call HTTP/1.1\r\nHost: {args.host}\r\nContent-Type: application/json\r\n"
         "X-Inkbox-Request-ID: slow\r\n").encode()
-BODY_HEAD = (f"POST /webhooks/incoming-call HTTP/1.1\r\nHost: {args.host}\r\nContent-Type: application/json\r\n"
-             "Content-Length: 60000\r\n\r\n").encode()
+
+
+def body_head():
+    """A complete head that passes the checks made before the body is read (well-formed signature headers, a
+    current timestamp), so the server waits for the body; the signature itself is wrong."""
+    return (f"POST /webhooks/incoming-call HTTP/1.1\r\nHost: {args.host}\r\nContent-Type: application/json\r\n"
+            f"X-Inkbox-Request-ID: slow-{time.monotonic_ns()}\r\nX-Inkbox-Timestamp: {int(time.time())}\r\n"
+            f"X-Inkbox-Signature: sha256={'0' * 64}\r\nContent-Length: 60000\r\n\r\n").encode()
+
 deadline = time.monotonic() + args.seconds
 lifetimes = {"silent": [], "header": [], "body": []}
 failures = {"silent": 0, "header": 0, "body": 0}
@@ -43,7 +51,7 @@ async def one(kind):
             payload, pause = b"", None
         else:
             reader, writer = await asyncio.open_connection(args.host, args.port, ssl=context)
-            payload, pause = (HEAD, 2.0) if kind == "header" else (BODY_HEAD + b"{", 1.0)
+            payload, pause = (HEAD, 2.0) if kind == "header" else (body_head() + b"{", 1.0)
             writer.write(payload[: len(payload) // 2] if kind == "header" else payload)
         while time.monotonic() < deadline:
             if pause is None:
