@@ -28,12 +28,11 @@ struct EventsController: Sendable {
 
     func handle(_ request: Request) async -> Response {
         var request = request
-        let body: ByteBuffer
-        switch await delivery.body(of: &request) {
-        case .success(let bytes): body = bytes
+        let (headers, body): (WebhookVerifier.SignedHeaders, ByteBuffer)
+        switch await delivery.read(&request) {
+        case .success(let read): (headers, body) = read
         case .failure(let refusal): return refuse(refusal, type: nil, request)
         }
-        let headers = request.headers
         if let refusal = body.withUnsafeReadableBytes({ delivery.verify(headers, body: $0) }) {
             return refuse(refusal, type: nil, request)
         }

@@ -26,12 +26,14 @@ struct SignedDelivery: Sendable {
         var closing = false
     }
 
-    /// The whole body, or a refusal. Before a byte of the body is read: 401 when the `X-Inkbox-*` headers are missing,
-    /// malformed or outside the time window, 413 when `Content-Length` is over `maxBodySize`; while reading, 413 past
-    /// `maxBodySize` and 400 when the body cannot be read. Each of these closes the connection.
-    func body(of request: inout Request) async -> Result<ByteBuffer, Refusal> {
+    /// The checked signature headers and the whole body, or a refusal. Before a byte of the body is read: 401 when
+    /// the `X-Inkbox-*` headers are missing, malformed or outside the time window, 413 when `Content-Length` is over
+    /// `maxBodySize`; while reading, 413 past `maxBodySize` and 400 when the body cannot be read. Each of these
+    /// closes the connection.
+    func read(_ request: inout Request) async -> Result<(headers: WebhookVerifier.SignedHeaders, body: ByteBuffer), Refusal> {
+        let headers: WebhookVerifier.SignedHeaders
         do {
-            try WebhookVerifier.checkHeaders(
+            headers = try WebhookVerifier.checkHeaders(
                 requestID: request.headers[Self.requestIDField], timestamp: request.headers[Self.timestampField],
                 signature: request.headers[Self.signatureField]
             )
@@ -45,7 +47,7 @@ struct SignedDelivery: Sendable {
             return .failure(tooLarge)
         }
         do {
-            return .success(try await request.collectBody(upTo: maxBodySize))
+            return .success((headers, try await request.collectBody(upTo: maxBodySize)))
         } catch let error as HTTPError where error.status == .contentTooLarge {
             return .failure(tooLarge)
         } catch {
@@ -55,13 +57,10 @@ struct SignedDelivery: Sendable {
         }
     }
 
-    /// Checks the signature headers against `body`; a refusal (401) says what was wrong.
-    func verify(_ headers: HTTPFields, body: UnsafeRawBufferPointer) -> Refusal? {
+    /// Checks the signature in `headers` (from ``read(_:)``) against `body`; a refusal (401) says what was wrong.
+    func verify(_ headers: WebhookVerifier.SignedHeaders, body: UnsafeRawBufferPointer) -> Refusal? {
         do {
-            try verifier.verify(
-                requestID: headers[Self.requestIDField], timestamp: headers[Self.timestampField],
-                signature: headers[Self.signatureField], body: body
-            )
+            try verifier.verify(headers, body: body)
             return nil
         } catch {
             return Refusal(status: .unauthorized, outcome: "unauthorized", message: error.description)

@@ -8,13 +8,13 @@ extension Switchboard {
         let router = Router()
         // Both signed endpoints answer every method but POST with 405, including ones the router does not know.
         router.add(middleware: PostOnlyMiddleware(paths: [configuration.webhookPath, configuration.eventsPath]))
+        let delivery = SignedDelivery(verifier: verifier, maxBodySize: configuration.maxBodySize)
         WebhookController(
-            verifier: verifier, cache: cache, state: state, ledger: ledger, metrics: metrics,
-            capacityMetrics: capacityMetrics, decisions: decisions, logger: logger, maxBodySize: configuration.maxBodySize
+            delivery: delivery, cache: cache, state: state, ledger: ledger, metrics: metrics,
+            capacityMetrics: capacityMetrics, decisions: decisions, logger: logger
         ).addRoutes(to: router, path: configuration.webhookPath)
         EventsController(
-            delivery: SignedDelivery(verifier: verifier, maxBodySize: configuration.maxBodySize), ledger: ledger,
-            metrics: capacityMetrics, refusals: metrics, logger: logger
+            delivery: delivery, ledger: ledger, metrics: capacityMetrics, refusals: metrics, logger: logger
         ).addRoutes(to: router, path: configuration.eventsPath)
         return router
     }

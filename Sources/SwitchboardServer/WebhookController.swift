@@ -10,7 +10,7 @@ import SwitchboardCore
 /// After the body has arrived the handler does no I/O and never waits: verification, parsing and the decision
 /// are computation over the request and the current `RoutingState.Snapshot`.
 struct WebhookController: Sendable {
-    let verifier: WebhookVerifier
+    let delivery: SignedDelivery
     let cache: DeliveryCache
     let state: RoutingState
     let ledger: CapacityLedger
@@ -18,7 +18,6 @@ struct WebhookController: Sendable {
     let capacityMetrics: CapacityMetrics
     let decisions: DecisionLog
     let logger: Logger
-    let maxBodySize: Int
     /// Bounds the `webhook refused` lines (docs/http.md, "Logs").
     let refusalLines = TokenBucket(perSecond: 20, burst: 40)
 
@@ -35,22 +34,23 @@ struct WebhookController: Sendable {
             metadata: ["request_id": .string(LogSafe.requestID(request.headers[SignedDelivery.requestIDField]))]
         )
         var request = request
-        let delivery = SignedDelivery(verifier: verifier, maxBodySize: maxBodySize)
-        let body: ByteBuffer
-        switch await delivery.body(of: &request) {
-        case .success(let bytes): body = bytes
+        let (headers, body): (WebhookVerifier.SignedHeaders, ByteBuffer)
+        switch await delivery.read(&request) {
+        case .success(let read): (headers, body) = read
         case .failure(let refusal):
             return refuse(refusal.status, refusal.outcome, refusal.message, request, started, closing: refusal.closing)
         }
-        return body.withUnsafeReadableBytes { bytes in respond(request, body: bytes, started: started) }
+        return body.withUnsafeReadableBytes { bytes in respond(request, headers, body: bytes, started: started) }
     }
 
-    private func respond(_ request: Request, body: UnsafeRawBufferPointer, started: ContinuousClock.Instant) -> Response {
-        let requestIDHeader = request.headers[SignedDelivery.requestIDField]
-        if let refusal = SignedDelivery(verifier: verifier, maxBodySize: maxBodySize).verify(request.headers, body: body) {
+    private func respond(
+        _ request: Request, _ headers: WebhookVerifier.SignedHeaders, body: UnsafeRawBufferPointer,
+        started: ContinuousClock.Instant
+    ) -> Response {
+        if let refusal = delivery.verify(headers, body: body) {
             return refuse(refusal.status, refusal.outcome, refusal.message, request, started)
         }
-        let requestID = requestIDHeader ?? ""
+        let requestID = headers.requestID
         let digest = DeliveryCache.digest(body)
         switch cache.lookup(requestID: requestID, digest: digest) {
         case .hit(let decision):

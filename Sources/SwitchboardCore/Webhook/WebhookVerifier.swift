@@ -36,31 +36,41 @@ public struct WebhookVerifier: Sendable {
     public func verify(
         requestID: String?, timestamp: String?, signature: String?, body: UnsafeRawBufferPointer, now: Date = Date()
     ) throws(SignatureError) {
-        let (requestID, timestamp, provided) = try Self.checkHeaders(
-            requestID: requestID, timestamp: timestamp, signature: signature, now: now
+        try verify(
+            Self.checkHeaders(requestID: requestID, timestamp: timestamp, signature: signature, now: now), body: body
         )
+    }
 
+    /// Throws unless `headers`, already checked by ``checkHeaders(requestID:timestamp:signature:now:)``, carry a
+    /// signature of `body` by one of the keys.
+    public func verify(_ headers: SignedHeaders, body: UnsafeRawBufferPointer) throws(SignatureError) {
         var matched = false
         for initial in keyed {
             var hmac = initial
-            hmac.update(requestID)
+            hmac.update(headers.requestID)
             hmac.update(".")
-            hmac.update(timestamp)
+            hmac.update(headers.timestamp)
             hmac.update(".")
             hmac.update(body)
             // Check every key, so timing does not say which one matched.
-            matched = HMACSHA256.constantTimeEquals(hmac.finalize(), provided) || matched
+            matched = HMACSHA256.constantTimeEquals(hmac.finalize(), headers.signature) || matched
         }
         guard matched else { throw .mismatch }
     }
 
+    /// The three signature headers of a delivery, checked for everything that does not need the body.
+    public struct SignedHeaders: Sendable {
+        public let requestID: String
+        public let timestamp: String
+        /// The signature's 32 bytes.
+        let signature: [UInt8]
+    }
+
     /// Throws unless the three headers are present, well formed and the timestamp is inside the window: everything
-    /// that can be checked before the body has been read. Returns the request ID, the timestamp and the signature's
-    /// bytes.
-    @discardableResult
+    /// that can be checked before the body has been read.
     public static func checkHeaders(
         requestID: String?, timestamp: String?, signature: String?, now: Date = Date()
-    ) throws(SignatureError) -> (requestID: String, timestamp: String, signature: [UInt8]) {
+    ) throws(SignatureError) -> SignedHeaders {
         guard let requestID, !requestID.isEmpty else { throw .missingHeader(Self.requestIDHeader) }
         guard requestID.utf8.count <= Self.maxRequestIDLength else { throw .malformedRequestID }
         guard let timestamp, !timestamp.isEmpty else { throw .missingHeader(Self.timestampHeader) }
@@ -71,7 +81,7 @@ public struct WebhookVerifier: Sendable {
         else { throw .malformedTimestamp }
         let skew = seconds - Int64(now.timeIntervalSince1970.rounded(.down))
         guard abs(skew) <= Self.tolerance else { throw .staleTimestamp(skew: skew) }
-        return (requestID, timestamp, provided)
+        return SignedHeaders(requestID: requestID, timestamp: timestamp, signature: provided)
     }
 
     /// The signature header for a delivery, as Inkbox would send it: `sha256=<lowercase hex>` with the first key.

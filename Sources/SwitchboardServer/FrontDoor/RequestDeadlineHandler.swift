@@ -63,7 +63,12 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let response):
-            if response.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
+            // ASCII case-insensitive, without building a lowercased copy for every response.
+            if let value = response.headerFields[.connection],
+                value.utf8.elementsEqual("close".utf8, by: { $0 | 0x20 == $1 })
+            {
+                closeAfterResponse = true
+            }
             context.write(data, promise: promise)
         case .body:
             context.write(data, promise: promise)
