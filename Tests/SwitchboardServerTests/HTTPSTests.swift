@@ -45,6 +45,12 @@ struct HTTPSTests {
         _ = rename(temporary, path)
     }
 
+    /// Replaces the files `chain` and `key` with `pair`'s, each with ``replace(_:with:)``.
+    static func install(_ pair: (chain: String, key: String), chain: String, key: String) throws {
+        try replace(chain, with: pair.chain)
+        try replace(key, with: pair.key)
+    }
+
     @Test func webhooksAreAnsweredOverHTTPSWithAFullChain() async throws {
         let ca = try await blocking { try TestCertificateAuthority() }
         let first = try await blocking { try ca.issue("first") }
@@ -71,8 +77,7 @@ struct HTTPSTests {
         let third = try await blocking { try ca.issue("third", days: 9) }
         let scratch = try Scratch()
         let chain = scratch.path("chain.pem"), key = scratch.path("key.pem")
-        try Self.replace(chain, with: first.chain)
-        try Self.replace(key, with: first.key)
+        try Self.install(first, chain: chain, key: key)
         try await LiveSwitchboard.with(routes: FrontDoorTests.routes, configure: {
             $0.webhookTLS = .init(certificate: chain, key: key)
         }) { live in
@@ -90,11 +95,9 @@ struct HTTPSTests {
                 #expect(try await postOnHeld() == .ok)
                 let rotated = Flag()
                 async let sent = Self.sendContinuously(live, ca: ca.certificate, until: rotated)
-                try Self.replace(chain, with: second.chain)
-                try Self.replace(key, with: second.key)
+                try Self.install(second, chain: chain, key: key)
                 live.switchboard.reloadCertificates(trigger: "test")
-                try Self.replace(chain, with: third.chain)
-                try Self.replace(key, with: third.key)
+                try Self.install(third, chain: chain, key: key)
                 _ = try await live.admin(.post, "/admin/reload")
                 rotated.set()
                 let statuses = await sent
@@ -134,8 +137,7 @@ struct HTTPSTests {
         let other = try await blocking { try ca.issue("other") }
         let scratch = try Scratch()
         let chain = scratch.path("chain.pem"), key = scratch.path("key.pem")
-        try Self.replace(chain, with: first.chain)
-        try Self.replace(key, with: first.key)
+        try Self.install(first, chain: chain, key: key)
         try await LiveSwitchboard.with(routes: FrontDoorTests.routes, configure: {
             $0.webhookTLS = .init(certificate: chain, key: key)
         }) { live in

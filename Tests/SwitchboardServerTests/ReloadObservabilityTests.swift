@@ -57,37 +57,27 @@ struct ReloadObservabilityTests {
         (try await live.admin(.get, "/status").json["table"] as? [String: Any])?["last_reload"] as? [String: Any]
     }
 
-    static func routes(_ backend: String) -> String {
-        """
-        version: 1
-        backends:
-          \(backend): { url: "wss://\(backend).example/calls", health: { check: none } }
-        routes:
-          - { name: all, to: \(backend) }
-        """
-    }
-
     /// `/status` says which trigger loaded the table last, when, with what result and how long it took; a change
     /// that leaves the content as it was is skipped and said so at debug level.
     @Test func statusAndDebugLogTellTheTruthAboutReloads() async throws {
         let handler = InMemoryLogHandler()
         var logger = Logger(label: "test", factory: { _ in handler })
         logger.logLevel = .debug
-        try await LiveSwitchboard.with(routes: Self.routes("a"), watchRoutes: true, logger: logger) { live in
+        try await LiveSwitchboard.with(routes: Fixture.oneBackendTable("a"), watchRoutes: true, logger: logger) { live in
             let startup = try #require(try await Self.lastReload(live))
             #expect(startup["trigger"] as? String == "startup")
             #expect(startup["result"] as? String == "success")
             #expect(startup["duration_ms"] is Double)
             #expect(startup["at"] is String)
 
-            try Self.routes("b").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
+            try Fixture.oneBackendTable("b").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
             #expect(try await eventually {
                 let reload = try await Self.lastReload(live)
                 return reload?["trigger"] as? String == "file change" && reload?["result"] as? String == "success"
             })
 
             // The same bytes again: the watcher sees the rename, and skips the reload.
-            try Self.routes("b").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
+            try Fixture.oneBackendTable("b").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
             #expect(await eventually { handler.entries.contains { $0.message == "routes file content unchanged; reload skipped" } })
 
             // A broken file: the admin reload and the watcher's both fail, in either order.

@@ -26,6 +26,17 @@ public enum Fixture {
         return try! JSONSerialization.data(withJSONObject: object, options: .sortedKeys)
     }
 
+    /// A table of one backend named `backend` (a `none` check, so no probe runs) and one route to it.
+    public static func oneBackendTable(_ backend: String) -> String {
+        """
+        version: 1
+        backends:
+          \(backend): { url: "wss://\(backend).example/calls", health: { check: none } }
+        routes:
+          - { name: all, to: \(backend) }
+        """
+    }
+
     /// The `incoming_call` fixture for another call `id`.
     public static func incomingCall(id: String) -> Data {
         incomingCall { $0["id"] = id }

@@ -33,7 +33,7 @@ struct DrainCommandTests {
     @Test func drainWaitReturnsOnceTheLastCallEnds() async throws {
         let scratch = try Scratch()
         let (server, webhook, admin) = try await LiveOperationsCommandTests.startServer(
-            try scratch.write("routes.yaml", LiveOperationsCommandTests.routes("a"))
+            try scratch.write("routes.yaml", Fixture.oneBackendTable("a"))
         )
         let answer = try await Self.post(Fixture.incomingCall, to: "/webhooks/incoming-call", port: webhook)
         #expect(answer.contains("wss://a.example/calls"))
@@ -66,7 +66,7 @@ struct DrainCommandTests {
     @Test func drainWaitTimesOut() async throws {
         let scratch = try Scratch()
         let (server, webhook, admin) = try await LiveOperationsCommandTests.startServer(
-            try scratch.write("routes.yaml", LiveOperationsCommandTests.routes("a"))
+            try scratch.write("routes.yaml", Fixture.oneBackendTable("a"))
         )
         _ = try await Self.post(Fixture.incomingCall, to: "/webhooks/incoming-call", port: webhook)
         let drain = try await ChildProcess.run(

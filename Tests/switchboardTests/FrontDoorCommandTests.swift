@@ -29,7 +29,7 @@ struct FrontDoorCommandTests {
     /// connection and the process exits 0.
     @Test func sigtermWithABodyStillTricklingExitsZeroWithinTheShutdownTimeout() async throws {
         let scratch = try Scratch()
-        let routes = try scratch.write("routes.yaml", LiveOperationsCommandTests.routes("a"))
+        let routes = try scratch.write("routes.yaml", Fixture.oneBackendTable("a"))
         let (server, webhook, _) = try await Self.startServer(
             routes, ["--shutdown-timeout", "1s", "--body-timeout", "60s"]
         )
@@ -131,7 +131,7 @@ struct SecretCommandTests {
 
     @Test func aReachableAdminListenerNeedsATokenOrAnExplicitOptOut() async throws {
         let scratch = try Scratch()
-        let routes = try scratch.write("routes.yaml", LiveOperationsCommandTests.routes("a"))
+        let routes = try scratch.write("routes.yaml", Fixture.oneBackendTable("a"))
         let refused = try await ChildProcess.run(
             ["serve", "--routes", routes, "--listen", "127.0.0.1:0", "--admin-listen", "0.0.0.0:0"],
             environment: ["SWITCHBOARD_SIGNING_KEY": "whsec_cli"]
@@ -156,7 +156,7 @@ struct HTTPSCommandTests {
         let first = try await blocking { try ca.issue("first", days: 1) }
         let second = try await blocking { try ca.issue("second", days: 5) }
         let scratch = try Scratch()
-        let routes = try scratch.write("routes.yaml", LiveOperationsCommandTests.routes("a"))
+        let routes = try scratch.write("routes.yaml", Fixture.oneBackendTable("a"))
         let chain = scratch.path("chain.pem"), key = scratch.path("key.pem")
         try FileManager.default.copyItem(atPath: first.chain, toPath: chain)
         try FileManager.default.copyItem(atPath: first.key, toPath: key)

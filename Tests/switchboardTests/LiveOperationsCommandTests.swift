@@ -5,16 +5,6 @@ import Testing
 /// `serve` as an operator runs it: real signals to a child process.
 @Suite(.timeLimit(.minutes(2)))
 struct LiveOperationsCommandTests {
-    static func routes(_ backend: String) -> String {
-        """
-        version: 1
-        backends:
-          \(backend): { url: "wss://\(backend).example/calls", health: { check: none } }
-        routes:
-          - { name: all, to: \(backend) }
-        """
-    }
-
     static func startServer(_ routes: String) async throws -> (ChildProcess, webhook: Int, admin: Int) {
         let server = try ChildProcess(
             ["serve", "--routes", routes, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--log-level", "trace"],
@@ -27,9 +17,9 @@ struct LiveOperationsCommandTests {
 
     @Test func sighupReloadsTheFile() async throws {
         let scratch = try Scratch()
-        let routes = try scratch.write("routes.yaml", Self.routes("before"))
+        let routes = try scratch.write("routes.yaml", Fixture.oneBackendTable("before"))
         let (server, _, admin) = try await Self.startServer(routes)
-        _ = try scratch.write("routes.yaml", Self.routes("after"))
+        _ = try scratch.write("routes.yaml", Fixture.oneBackendTable("after"))
         server.signal(SIGHUP)
         // The file watcher may reload first; the SIGHUP reload re-reads the file anyway and says so.
         let log = try await server.waitForOutput(containing: "trigger=SIGHUP")
@@ -47,7 +37,7 @@ struct LiveOperationsCommandTests {
     /// SIGTERM while a request is half sent: the request still completes, then the process exits 0 within 10 s.
     @Test func sigtermDrainsInFlightRequests() async throws {
         let scratch = try Scratch()
-        let (server, webhook, _) = try await Self.startServer(try scratch.write("routes.yaml", Self.routes("a")))
+        let (server, webhook, _) = try await Self.startServer(try scratch.write("routes.yaml", Fixture.oneBackendTable("a")))
         let request = SignedRequest(body: Fixture.incomingCall, key: "whsec_cli", requestID: "in-flight")
         let (head, body) = (request.head, request.body)
         let signalled = ContinuousClock.now
