@@ -5,35 +5,15 @@
 # and samples the server's RSS every 10 s. docs/performance.md has the results.
 #
 #   RATE=12000 MINUTES=10 CLIENTS=300 Benchmarks/scripts/soak.sh
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+source "$(dirname "$0")/common.sh"
 rate=${RATE:-12000} minutes=${MINUTES:-10} clients=${CLIENTS:-300} threads=2
 pause=10 # ms before each request on each connection; connections = rate * (pause + ~1 ms latency) / 1000
 connections=$(((rate * (pause + 1) + 999) / 1000))
 port=18443 admin=19091
-key=whsec_benchmark_key
-work=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
-(cd "$root" && swift build -c release --product switchboard >/dev/null)
-switchboard="$root/.build/release/switchboard"
-fixtures="$root/Tests/SwitchboardTestSupport/Fixtures"
-incoming="$fixtures/phone_incoming_call.json" ended="$fixtures/call_ended.json"
-
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=127.0.0.1 \
-    -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-"$switchboard" demo-backend --listen 127.0.0.1:19011 --name support-a >/dev/null & pids+=($!)
-"$switchboard" demo-backend --listen 127.0.0.1:19012 --name support-b >/dev/null & pids+=($!)
-export SUPPORT_A_URL='ws://127.0.0.1:19011/calls?call={call.id}&route={route}'
-export SUPPORT_B_URL='ws://127.0.0.1:19012/calls?call={call.id}&route={route}'
-export SUPPORT_B_HEALTH='http://127.0.0.1:19012/healthz'
-export SPANISH_URL='ws://127.0.0.1:19012/es?call={call.id}'
-export SWITCHBOARD_SIGNING_KEY=$key
-sed 's/^\(    url: .*\)$/\1\n    max_calls: 2000/' "$root/routes.yaml" > "$work/routes.yaml"
+make_certificate ec
+start_demo_backends 19011 19012
+limited_routes "$work/routes.yaml"
 
 # Sign the whole run ahead, each line with the time it will be sent at (inside the 300 s window then).
 lines=$((rate * minutes * 66))

@@ -16,47 +16,17 @@
 #
 # Other settings: ROUNDS=3 DURATION=15 CONNECTIONS=64 THREADS=2; KEY_TYPE=ec (P-256) or rsa (2048 bits) for the
 # test certificate; SERVE_ARGS="--log-level notice" runs Switchboard without decision lines.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+source "$(dirname "$0")/common.sh"
 rounds=${ROUNDS:-3} duration=${DURATION:-15} connections=${CONNECTIONS:-64} threads=${THREADS:-2}
 targets=${TARGETS:-bare switchboard}
 port=18080 admin=19090
-key=whsec_benchmark_key
-work=$(mktemp -d)
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
 
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 echo "==> release builds"
-(cd "$root" && swift build -c release --product switchboard >/dev/null)
 [[ " $targets" != *" bare"* ]] || swift build -c release --package-path "$root/Benchmarks" --product BareEndpoint >/dev/null
-switchboard="$root/.build/release/switchboard"
 bare="$root/Benchmarks/.build/release/BareEndpoint"
-fixtures="$root/Tests/SwitchboardTestSupport/Fixtures"
-incoming="$fixtures/phone_incoming_call.json" ended="$fixtures/call_ended.json"
-
-# A self-signed certificate for the TLS targets; both servers load the same pair.
-case ${KEY_TYPE:-ec} in
-    ec) key_args=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) ;;
-    rsa) key_args=(-newkey rsa:2048) ;;
-esac
-openssl req -x509 "${key_args[@]}" -nodes -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-    -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-
-# Demo backends for the repository's routes.yaml, on ports of their own.
-"$switchboard" demo-backend --listen 127.0.0.1:19001 --name support-a >/dev/null & pids+=($!)
-"$switchboard" demo-backend --listen 127.0.0.1:19002 --name support-b >/dev/null & pids+=($!)
-export SUPPORT_A_URL='ws://127.0.0.1:19001/calls?call={call.id}&route={route}'
-export SUPPORT_B_URL='ws://127.0.0.1:19002/calls?call={call.id}&route={route}'
-export SUPPORT_B_HEALTH='http://127.0.0.1:19002/healthz'
-export SPANISH_URL='ws://127.0.0.1:19002/es?call={call.id}'
-export SWITCHBOARD_SIGNING_KEY=$key
-
-# The same table with a call limit on every backend, for switchboard-leases.
-sed 's/^\(    url: .*\)$/\1\n    max_calls: 2000/' "$root/routes.yaml" > "$work/routes-limits.yaml"
-grep -c max_calls "$work/routes-limits.yaml" | grep -qx 3 || { echo "routes-limits.yaml: expected 3 backends"; exit 1; }
+make_certificate "${KEY_TYPE:-ec}"
+start_demo_backends 19001 19002
+limited_routes "$work/routes-limits.yaml"
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
