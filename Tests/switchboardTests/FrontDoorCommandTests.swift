@@ -31,7 +31,7 @@ struct FrontDoorCommandTests {
         let scratch = try Scratch()
         let routes = try scratch.write("routes.yaml", Fixture.oneBackendTable("a"))
         let (server, webhook, _) = try await Self.startServer(
-            routes, ["--shutdown-timeout", "1s", "--body-timeout", "60s"]
+            routes, ["--shutdown-timeout", "1s", "--body-timeout", "60s", "--log-level", "trace"]
         )
         let request = SignedRequest(body: Fixture.incomingCall, key: "whsec_cli", requestID: "trickle")
         let (head, body) = (request.head, request.body)
@@ -39,7 +39,8 @@ struct FrontDoorCommandTests {
             let connection = try RawConnection(port: webhook)
             connection.setReadTimeout(seconds: 20)
             connection.write(Data(head.utf8) + body.prefix(10))
-            usleep(200_000)
+            // The request is in flight once its handler has started (a trace line says so); only then the signal.
+            for _ in 0..<1_500 where !server.stdout.contains("webhook request started") { usleep(10_000) }
             server.signal(SIGTERM)
             // One byte every 50 ms, for at most 20 s: the server gives up long before the body would be complete.
             for byte in body.dropFirst(10).prefix(400) {
