@@ -16,6 +16,9 @@ struct SignedDelivery: Sendable {
     static let timestampField = HTTPField.Name(WebhookVerifier.timestampHeader)!
     static let signatureField = HTTPField.Name(WebhookVerifier.signatureHeader)!
 
+    /// A delivery whose signature headers passed the checks that need no body, with the whole body.
+    typealias Delivery = (headers: WebhookVerifier.SignedHeaders, body: ByteBuffer)
+
     /// Why a delivery was refused before its content was looked at.
     struct Refusal: Error {
         var status: HTTPResponse.Status
@@ -30,7 +33,7 @@ struct SignedDelivery: Sendable {
     /// the `X-Inkbox-*` headers are missing, malformed or outside the time window, 413 when `Content-Length` is over
     /// `maxBodySize`; while reading, 413 past `maxBodySize` and 400 when the body cannot be read. Each of these
     /// closes the connection.
-    func read(_ request: inout Request) async -> Result<(headers: WebhookVerifier.SignedHeaders, body: ByteBuffer), Refusal> {
+    func read(_ request: inout Request) async -> Result<Delivery, Refusal> {
         let headers: WebhookVerifier.SignedHeaders
         do {
             headers = try WebhookVerifier.checkHeaders(
