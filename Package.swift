@@ -51,6 +51,7 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "SwitchboardHealth",
             dependencies: [
@@ -65,6 +66,7 @@ let package = Package(
         .target(
             name: "SwitchboardServer",
             dependencies: [
+                "CMalloc",
                 "SwitchboardCore",
                 "SwitchboardHealth",
                 .product(name: "Crypto", package: "swift-crypto"),

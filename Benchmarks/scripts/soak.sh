@@ -5,6 +5,9 @@
 # and samples the server's RSS every 10 s. docs/performance.md has the results.
 #
 #   RATE=12000 MINUTES=10 CLIENTS=300 Benchmarks/scripts/soak.sh
+#
+# SERVE_ARGS adds `serve` options (say "--log-level debug" to see the memory reclaimer's lines in the log, which
+# SERVE_LOG=FILE keeps).
 source "$(dirname "$0")/common.sh"
 rate=${RATE:-12000} minutes=${MINUTES:-10} clients=${CLIENTS:-300} threads=2
 pause=10 # ms before each request on each connection; connections = rate * (pause + ~1 ms latency) / 1000
@@ -22,7 +25,7 @@ python3 "$here/sign.py" "$key" "$incoming" "$ended" "$lines" "$work/lines" --mod
     --start "$(($(date +%s) + lines / 250000))" --rate "$rate"
 
 "$switchboard" serve --routes "$work/routes.yaml" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
-    --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" > "$work/serve.log" 2>&1 &
+    --tls-cert "$work/cert.pem" --tls-key "$work/key.pem" ${SERVE_ARGS:-} > "${SERVE_LOG:-$work/serve.log}" 2>&1 &
 server=$! pids+=($!)
 for _ in $(seq 1 100); do curl -sk -o /dev/null "https://127.0.0.1:$port/" && break; sleep 0.1; done
 

@@ -131,7 +131,7 @@ public struct Switchboard: Sendable {
         )
 
         var services = services + [
-            checker, CapacitySweeper(ledger: ledger, state: state, logger: logger),
+            checker, CapacitySweeper(ledger: ledger, state: state, logger: logger), MemoryReclaimer(logger: logger),
             HangupReloader(reloader: reloader, reloadCertificates: { reloadCertificates(trigger: "SIGHUP") }),
         ]
         if configuration.watchRoutes {
