@@ -6,8 +6,6 @@ extension Switchboard {
     /// `run` serves it; tests can also drive it in-process (`Application(router:).test(.router)`).
     public func webhookRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        // Both signed endpoints answer every method but POST with 405, including ones the router does not know.
-        router.add(middleware: PostOnlyMiddleware(paths: [configuration.webhookPath, configuration.eventsPath]))
         let delivery = SignedDelivery(verifier: verifier, maxBodySize: configuration.maxBodySize)
         WebhookController(
             delivery: delivery, cache: cache, state: state, ledger: ledger, metrics: metrics,
@@ -16,6 +14,9 @@ extension Switchboard {
         EventsController(
             delivery: delivery, ledger: ledger, metrics: capacityMetrics, refusals: metrics, logger: logger
         ).addRoutes(to: router, path: configuration.eventsPath)
+        // Both signed endpoints answer every method but POST with 405, including ones the router does not know.
+        // Added after the routes, the middleware wraps only the router's not-found answer, so a POST never runs it.
+        router.add(middleware: PostOnlyMiddleware(paths: [configuration.webhookPath, configuration.eventsPath]))
         return router
     }
 

@@ -24,6 +24,9 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let bodyTimeout: TimeAmount
     private let onTimeout: @Sendable (Phase) -> Void
     private var deadline: Scheduled<Void>?
+    /// When the body of the request being read is due; its timer is armed at the end of the read that brought the
+    /// head, and only if the body has not ended by then (a webhook's head and body usually arrive in one read).
+    private var bodyDue: NIODeadline?
     private var started = false
     private var closeAfterResponse = false
 
@@ -53,11 +56,18 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: arm(.body, after: bodyTimeout, context)
+        case .head:
+            cancel()
+            bodyDue = .now() + bodyTimeout
         case .body: break
         case .end: cancel()
         }
         context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let bodyDue, deadline == nil { arm(.body, at: bodyDue, context) }
+        context.fireChannelReadComplete()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -84,13 +94,12 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func start(_ context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
-        arm(.header, after: headerTimeout, context)
+        arm(.header, at: .now() + headerTimeout, context)
     }
 
-    private func arm(_ phase: Phase, after timeout: TimeAmount, _ context: ChannelHandlerContext) {
-        cancel()
+    private func arm(_ phase: Phase, at due: NIODeadline, _ context: ChannelHandlerContext) {
         let onTimeout = onTimeout
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(deadline: due) {
             onTimeout(phase)
             context.close(promise: nil)
         }
@@ -99,6 +108,7 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func cancel() {
         deadline?.cancel()
         deadline = nil
+        bodyDue = nil
     }
 }
 
