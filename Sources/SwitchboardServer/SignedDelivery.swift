@@ -34,11 +34,11 @@ struct SignedDelivery: Sendable {
     /// `maxBodySize`; while reading, 413 past `maxBodySize` and 400 when the body cannot be read. Each of these
     /// closes the connection.
     func read(_ request: inout Request) async -> Result<Delivery, Refusal> {
+        let fields = Fields(request.headers)
         let headers: WebhookVerifier.SignedHeaders
         do {
             headers = try WebhookVerifier.checkHeaders(
-                requestID: request.headers[Self.requestIDField], timestamp: request.headers[Self.timestampField],
-                signature: request.headers[Self.signatureField]
+                requestID: fields.requestID, timestamp: fields.timestamp, signature: fields.signature
             )
         } catch {
             return .failure(Refusal(status: .unauthorized, outcome: "unauthorized", message: error.description, closing: true))
@@ -46,7 +46,7 @@ struct SignedDelivery: Sendable {
         let tooLarge = Refusal(
             status: .contentTooLarge, outcome: "too_large", message: "body larger than \(maxBodySize) bytes", closing: true
         )
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodySize {
+        if let length = fields.contentLength.flatMap({ Int($0) }), length > maxBodySize {
             return .failure(tooLarge)
         }
         do {
@@ -57,6 +57,32 @@ struct SignedDelivery: Sendable {
             return .failure(
                 Refusal(status: .badRequest, outcome: "bad_request", message: "could not read the request body", closing: true)
             )
+        }
+    }
+
+    /// The header values a delivery is checked by, read in one pass over the request's fields (`HTTPFields`'
+    /// subscript scans them and builds a string on every lookup). A field sent twice reads as its values joined with
+    /// ", ", as that subscript gives it, which no check accepts.
+    struct Fields {
+        var requestID: String?
+        var timestamp: String?
+        var signature: String?
+        var contentLength: String?
+
+        init(_ headers: HTTPFields) {
+            for field in headers {
+                switch field.name {
+                case SignedDelivery.requestIDField: Self.add(field.value, to: &requestID)
+                case SignedDelivery.timestampField: Self.add(field.value, to: &timestamp)
+                case SignedDelivery.signatureField: Self.add(field.value, to: &signature)
+                case .contentLength: Self.add(field.value, to: &contentLength)
+                default: break
+                }
+            }
+        }
+
+        private static func add(_ value: String, to slot: inout String?) {
+            slot = slot.map { $0 + ", " + value } ?? value
         }
     }
 

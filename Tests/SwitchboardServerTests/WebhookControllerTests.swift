@@ -76,6 +76,22 @@ struct WebhookControllerTests {
         }
     }
 
+    /// A second copy of a signature header, even of a valid one, makes the delivery ambiguous: refused.
+    @Test func duplicatedSignatureHeadersAre401() async throws {
+        try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
+            let signed = LiveSwitchboard.signedHeaders(Fixture.incomingCall, requestID: "twice")
+            for name in ["X-Inkbox-Signature", "X-Inkbox-Timestamp", "X-Inkbox-Request-ID"] {
+                var headers = signed
+                let field = HTTPField.Name(name)!
+                headers.append(HTTPField(name: field, value: headers[field]!))
+                let response = try await live.request(.post, "/webhooks/incoming-call", headers: headers, body: Fixture.incomingCall)
+                #expect(response.status == .unauthorized, "\(name) sent twice")
+            }
+            let once = try await live.request(.post, "/webhooks/incoming-call", headers: signed, body: Fixture.incomingCall)
+            #expect(once.status == .ok)
+        }
+    }
+
     @Test func unsignedAndStaleDeliveriesAre401WithAJSONError() async throws {
         try await LiveSwitchboard.with(routes: Self.routes, transport: .router) { live in
             let wrongKey = try await live.post(Fixture.incomingCall, key: "whsec_wrong")
