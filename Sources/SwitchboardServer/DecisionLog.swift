@@ -34,9 +34,29 @@ public final class DecisionLog: Sendable {
     func record(requestID: String, call: IncomingCall, decision: RouteDecision, duration: Duration) {
         let loggedRequestID = LogSafe.requestID(requestID)
         let loggedCallID = LogSafe.requestID(call.id)
+        // Raw values are kept (no copies, no formatting) and masked when `/status` reads them.
+        let record = DecisionRecord(
+            at: Date(), requestID: loggedRequestID, callID: call.id == nil ? nil : loggedCallID,
+            caller: call.caller ?? "", number: call.number ?? "",
+            route: decision.route, backend: decision.backend, outcome: decision.answer.outcome
+        )
+        if logger.logLevel <= .info { log(record, call: call, decision: decision, duration: duration) }
+        recent.withLock { recent in
+            if recent.records.count < capacity {
+                recent.records.append(record)
+            } else {
+                recent.records[recent.next] = record
+            }
+            recent.next = (recent.next + 1) % capacity
+        }
+        counts.withLock { $0[decision.route, default: 0] += 1 }
+    }
+
+    /// The decision line; its metadata is built only when `info` lines are written.
+    private func log(_ record: DecisionRecord, call: IncomingCall, decision: RouteDecision, duration: Duration) {
         var metadata: Logger.Metadata = [
-            "request_id": .string(loggedRequestID),
-            "call_id": .string(loggedCallID),
+            "request_id": .string(record.requestID),
+            "call_id": .string(record.callID ?? "-"),
             "caller": .string(PhoneMask.mask(call.caller)),
             "number": .string(PhoneMask.mask(call.number)),
             "route": .string(decision.route ?? "-"),
@@ -49,22 +69,7 @@ public final class DecisionLog: Sendable {
             let names = decision.skipped.filter { $0.reason == reason }.map(\.backend)
             if !names.isEmpty { metadata[reason.rawValue] = .string(names.joined(separator: ",")) }
         }
-        // Raw values are kept (no copies, no formatting) and masked when `/status` reads them.
-        let record = DecisionRecord(
-            at: Date(), requestID: loggedRequestID, callID: call.id == nil ? nil : loggedCallID,
-            caller: call.caller ?? "", number: call.number ?? "",
-            route: decision.route, backend: decision.backend, outcome: decision.answer.outcome
-        )
         logger.info("decision", metadata: metadata)
-        recent.withLock { recent in
-            if recent.records.count < capacity {
-                recent.records.append(record)
-            } else {
-                recent.records[recent.next] = record
-            }
-            recent.next = (recent.next + 1) % capacity
-        }
-        counts.withLock { $0[decision.route, default: 0] += 1 }
     }
 
     /// Decisions since start by matched route name (routes keep their count across reloads by name); the nil key
