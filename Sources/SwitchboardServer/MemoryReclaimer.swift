@@ -5,7 +5,7 @@ import ServiceLifecycle
 import SwitchboardCore
 
 /// Gives memory the allocator holds free back to the system, so the process's resident size follows what it uses
-/// (docs/operations.md, "Memory").
+/// (docs/operations.md, "Sizing").
 ///
 /// glibc's allocator keeps freed memory resident for reuse, in every arena a thread has used. The memory a burst
 /// needed (a flood of slow TLS clients costs about 100 KiB a connection) therefore stays resident after the burst,
