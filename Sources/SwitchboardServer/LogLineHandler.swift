@@ -89,13 +89,13 @@ public struct LogLineHandler: LogHandler {
     /// escaped, so a value (a header a stranger sent) is always one field on one line.
     static func appendTextValue(_ value: String, to line: inout String) {
         // Plain printable ASCII, the usual case, is decided on the bytes; anything else on the Unicode scalars.
-        let plainASCII = !value.isEmpty && value.utf8.allSatisfy { byte in
+        let plainASCII = value.utf8.allSatisfy { byte in
             byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "=") && byte != UInt8(ascii: "\"")
                 && byte != UInt8(ascii: "\\")
         }
-        let needsQuotes = !plainASCII && (value.isEmpty || value.unicodeScalars.contains { scalar in
+        let needsQuotes = value.isEmpty || !plainASCII && value.unicodeScalars.contains { scalar in
             scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || isControl(scalar)
-        })
+        }
         guard needsQuotes else {
             line += value
             return

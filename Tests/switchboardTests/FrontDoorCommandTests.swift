@@ -35,20 +35,22 @@ struct FrontDoorCommandTests {
         )
         let request = SignedRequest(body: Fixture.incomingCall, key: "whsec_cli", requestID: "trickle")
         let (head, body) = (request.head, request.body)
-        let answered = try await blocking { () throws -> Bool in
+        let (inFlight, answered) = try await blocking { () throws -> (Bool, Bool) in
             let connection = try RawConnection(port: webhook)
             connection.setReadTimeout(seconds: 20)
             connection.write(Data(head.utf8) + body.prefix(10))
             // The request is in flight once its handler has started (a trace line says so); only then the signal.
             for _ in 0..<1_500 where !server.stdout.contains("webhook request started") { usleep(10_000) }
+            let inFlight = server.stdout.contains("webhook request started")
             server.signal(SIGTERM)
             // One byte every 50 ms, for at most 20 s: the server gives up long before the body would be complete.
             for byte in body.dropFirst(10).prefix(400) {
                 guard connection.write([byte]) else { break }
                 usleep(50_000)
             }
-            return connection.readResponse()?.head.contains("200 OK") == true
+            return (inFlight, connection.readResponse()?.head.contains("200 OK") == true)
         }
+        #expect(inFlight, "the request was in flight when SIGTERM was sent")
         #expect(!answered)
         #expect(try await server.waitForExit() == 0)
         #expect(server.stdout.contains("shutdown timeout reached, closing connections"))

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import NIOSSL
 
@@ -21,14 +22,13 @@ router.post("/webhooks/incoming-call") { request, _ -> Response in
     )
 }
 let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
-if arguments.count > 3 {
-    let tls = TLSConfiguration.makeServerConfiguration(
-        certificateChain: try NIOSSLCertificate.fromPEMFile(arguments[2]).map { .certificate($0) },
-        privateKey: .privateKey(try NIOSSLPrivateKey(file: arguments[3], format: .pem))
+let server: HTTPServerBuilder = arguments.count > 3
+    ? try .tls(
+        .http1(),
+        tlsConfiguration: TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(arguments[2]).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: arguments[3], format: .pem))
+        )
     )
-    let app = Application(router: router, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration)
-    try await app.runService()
-} else {
-    let app = Application(router: router, configuration: configuration)
-    try await app.runService()
-}
+    : .http1()
+try await Application(router: router, server: server, configuration: configuration).runService()
