@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it: install what is missing, then build and run every test.
 # Warnings are errors in Switchboard's own targets (Package.swift: treatAllWarnings).
 #
-#   scripts/test.sh              build, check the deployment files (scripts/check-deploy.sh), run the operator page
+#   scripts/test.sh              build (debug with tests, and the release switchboard binary), check the deployment files (scripts/check-deploy.sh), run the operator page
 #                                in headless Chromium (scripts/test-browser.sh), then every Swift test, once
 #   scripts/test.sh --repeat N   build once, then run the whole suite N times in a row; stops at the first failure
 #                                and says which run failed (a flaky test is a bug, not something to retry)
@@ -16,6 +16,8 @@ case "${1:-}" in
 esac
 "$(dirname "$0")/install-deps.sh"
 swift build --build-tests
+# The configuration that ships: a release-only compile error must not reach main.
+swift build -c release --product switchboard
 "$(dirname "$0")/check-deploy.sh"
 if [ "$repeat" -eq 1 ]; then
     "$(dirname "$0")/test-browser.sh"
