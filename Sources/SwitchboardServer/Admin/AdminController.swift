@@ -31,8 +31,10 @@ struct AdminController: Sendable {
                 ? JSONResponse.body(.ok, #"{"ready":true}"#)
                 : JSONResponse.error(.serviceUnavailable, "first probe round not finished")
         }
-        // The operator page holds no data (it fetches `/status` with the token), so it is served without one.
-        router.get("/") { _, _ in OperatorPage.response() }
+        // The operator page holds no data (it fetches `/status` with the token), so it is served without one. Built
+        // here, so its files are read when the server starts rather than on the first request.
+        let operatorPage = OperatorPage.response()
+        router.get("/") { _, _ in operatorPage }
         let protected = router.group().add(middleware: BearerTokenMiddleware(token: token))
         protected.get("/metrics") { _, _ in
             let snapshot = state.snapshot
