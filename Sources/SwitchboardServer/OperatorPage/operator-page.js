@@ -1,8 +1,3 @@
-extension OperatorPage {
-    /// The page's script: polls `/status` every 2 s and updates the document in place (rows keyed by name, text
-    /// written only when it changed), asks for the admin token on a 401, runs explain, reload and drain.
-    /// Fields of `/status` that a server does not send (the capacity fields) are simply not shown.
-    static let script = #"""
 'use strict';
 (() => {
   const REFRESH_MS = 2000;
@@ -495,5 +490,3 @@ extension OperatorPage {
 
   refresh();
 })();
-"""#
-}
