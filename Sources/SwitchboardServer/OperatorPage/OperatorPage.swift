@@ -155,6 +155,15 @@ enum OperatorPage {
       <p id="pools-empty" class="summary" hidden>No pools.</p>
     </section>
   </div>
+  <section id="replicas-section" aria-labelledby="replicas-title" hidden>
+    <div class="section-head"><h2 id="replicas-title">Replicas</h2><p id="r-store" class="summary"></p></div>
+    <div class="scroll">
+      <table id="replicas" class="data">
+        <thead><tr><th scope="col">Replica</th><th scope="col">Version</th><th scope="col">Host</th><th scope="col">Started</th><th scope="col">Last heartbeat</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+  </section>
   <div class="grid2">
     <section aria-labelledby="decisions-title">
       <h2 id="decisions-title">Recent decisions <span class="summary">(newest first)</span></h2>

@@ -173,6 +173,7 @@
     renderRoutes(status.routes || [], table);
     renderPools(status.pools || []);
     renderDecisions(status.decisions || []);
+    renderReplicas(status.store || null, status.replicas || []);
     renderDownChoices(backends);
     $('main').hidden = false;
   }
@@ -348,6 +349,27 @@
       else outcome = '✓ number default';
       text(answer, outcome);
       setClass(answer, d.outcome === 'reject' ? 'bad-text' : '');
+    });
+  }
+
+  // With a shared store: its state and every replica heartbeating in it; the section stays hidden without one.
+  function renderReplicas(store, replicas) {
+    $('replicas-section').hidden = !store;
+    if (!store) return;
+    const state = store.state === 'available' ? '✓ store available'
+      : store.state === 'unavailable' ? '▲ store unavailable since ' + when(store.since) + ' (' + (store.last_error || 'no answer') + '); calls decided by policy "' + store.unavailable_policy + '"'
+      : '○ connecting to the store';
+    text($('r-store'), state);
+    setClass($('r-store'), store.state === 'available' ? 'summary' : 'summary bad-text');
+    sync($('replicas').tBodies[0], replicas, (r) => r.id, () => makeRow(['Replica', 'Version', 'Host', 'Started', 'Last heartbeat']), (row, r) => {
+      const [id, version, host, started, heartbeat] = row.cells;
+      text(id, r.id + (r.self ? ' (this one)' : ''));
+      text(version, r.version);
+      text(host, r.host);
+      text(started, when(r.started_at));
+      const age = (Date.now() - new Date(r.heartbeat_at).getTime()) / 1000;
+      text(heartbeat, when(r.heartbeat_at) + (age > 10 ? ' ▲ stale' : ''));
+      setClass(heartbeat, age > 10 ? 'bad-text' : '');
     });
   }
 
