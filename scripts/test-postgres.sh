@@ -59,7 +59,6 @@ unix_socket_directories = '$dir'
 ssl = on
 max_connections = 300
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 CONF
     # A free port: PostgreSQL cannot bind port 0, so try a few random ones until the server starts.

@@ -52,8 +52,8 @@ class Replica:
             stdout=open(self.log, "w"), stderr=subprocess.STDOUT, env={**os.environ, "SWITCHBOARD_SIGNING_KEY": KEY})
         for _ in range(300):
             text = open(self.log).read()
-            webhook = re.search(r"listener=webhook address=127\.0\.0\.1:(\d+)", text)
-            admin = re.search(r"listener=admin address=127\.0\.0\.1:(\d+)", text)
+            webhook = re.search(r"address=127\.0\.0\.1:(\d+) listener=webhook", text)
+            admin = re.search(r"address=127\.0\.0\.1:(\d+) listener=admin", text)
             if webhook and admin and "store connected" in text:
                 self.webhook, self.admin = int(webhook.group(1)), int(admin.group(1))
                 return

@@ -71,6 +71,7 @@ public final class ChildProcess: Sendable {
     public var stdout: String { output.text }
     public var stderr: String { errors.text }
     public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
 
     /// Runs to completion (at most `timeout`) and returns the exit status and everything the child printed.
     public static func run(

@@ -45,7 +45,9 @@ struct SharedStoreTests {
             }
         }
 
+        /// Stops it with SIGTERM and expects exit 0; nothing when it has stopped already.
         func stop() async throws {
+            guard process.isRunning else { return }
             process.signal(SIGTERM)
             #expect(try await process.waitForExit() == 0)
         }
@@ -63,141 +65,133 @@ struct SharedStoreTests {
         return Replica(process: process, webhook: try #require(log.port(of: "webhook")), admin: try #require(log.port(of: "admin")))
     }
 
+    /// Runs `body` with `count` replicas of a table whose backend `a` takes `limit` calls, on a database of its own;
+    /// stops the replicas and removes the database afterwards, also when `body` throws.
+    static func withReplicas(
+        _ count: Int, limit: Int, privateCluster: Bool = false, _ body: ([Replica], TestDatabase) async throws -> Void
+    ) async throws {
+        let database = try await TestDatabase(private: privateCluster)
+        do {
+            let routes = try Scratch().write("routes.yaml", table(limit: limit))
+            var replicas: [Replica] = []
+            for index in 1...count { replicas.append(try await start(routes, store: database.url(), id: "r\(index)")) }
+            try await body(replicas, database)
+            for replica in replicas { try await replica.stop() }
+        } catch {
+            await database.remove()
+            throw error
+        }
+        await database.remove()
+    }
+
     static let answered = #"{"action":"answer","client_websocket_url":"wss://a.example/calls"}"#
     static let rejected = #"{"action":"reject"}"#
 
     @Test func concurrentCallsAcrossReplicasNeverExceedMaxCalls() async throws {
-        let database = try await TestDatabase()
-        let scratch = try Scratch()
-        let routes = try scratch.write("routes.yaml", Self.table(limit: 5))
-        let replicas = [
-            try await Self.start(routes, store: database.url(), id: "r1"),
-            try await Self.start(routes, store: database.url(), id: "r2"),
-            try await Self.start(routes, store: database.url(), id: "r3"),
-        ]
-        let answers = try await withThrowingTaskGroup(of: String.self) { group in
-            for index in 0..<45 {
-                group.addTask { try await replicas[index % 3].call("call-\(index)") }
+        try await Self.withReplicas(3, limit: 5) { replicas, database async throws in
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for index in 0..<45 {
+                    group.addTask { try await replicas[index % 3].call("call-\(index)") }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
             }
-            return try await group.reduce(into: [String]()) { $0.append($1) }
+            // Exactly the limit answered across the three replicas; every other call got the fallback.
+            #expect(answers.filter { $0 == Self.answered }.count == 5, "\(answers)")
+            #expect(answers.filter { $0 == Self.rejected }.count == 40)
+            #expect(try await database.sql("SELECT count(*) FROM switchboard_leases WHERE backend = 'a'") == "5")
+            // Every replica's admin endpoint reads the cluster-wide count.
+            for replica in replicas {
+                #expect(try await replica.get("/admin/backends/a").contains(#""active_calls":5"#))
+            }
         }
-        // Exactly the limit answered across the three replicas; every other call got the fallback.
-        #expect(answers.filter { $0 == Self.answered }.count == 5, "\(answers)")
-        #expect(answers.filter { $0 == Self.rejected }.count == 40)
-        #expect(try await database.sql("SELECT count(*) FROM switchboard_leases WHERE backend = 'a'") == "5")
-        // Every replica's admin endpoint reads the cluster-wide count.
-        for replica in replicas {
-            #expect(try await replica.get("/admin/backends/a").contains(#""active_calls":5"#))
-        }
-        for replica in replicas { try await replica.stop() }
-        await database.remove()
     }
 
     @Test func callEndedAtTheOtherReplicaFreesTheSlot() async throws {
-        let database = try await TestDatabase()
-        let scratch = try Scratch()
-        let routes = try scratch.write("routes.yaml", Self.table(limit: 1))
-        let first = try await Self.start(routes, store: database.url(), id: "r1")
-        let second = try await Self.start(routes, store: database.url(), id: "r2")
-        #expect(try await first.call("one") == Self.answered)
-        #expect(try await second.call("two") == Self.rejected)
-        #expect(try await second.end("one").contains(#""outcome":"released""#))
-        // The replica that answered the call gets the freed slot at once: the database decides, not its view.
-        #expect(try await first.call("three") == Self.answered)
-        #expect(try await database.sql("SELECT call_id FROM switchboard_leases") == "three")
-        try await first.stop()
-        try await second.stop()
-        await database.remove()
+        try await Self.withReplicas(2, limit: 1) { replicas, database async throws in
+            let (first, second) = (replicas[0], replicas[1])
+            #expect(try await first.call("one") == Self.answered)
+            #expect(try await second.call("two") == Self.rejected)
+            #expect(try await second.end("one").contains(#""outcome":"released""#))
+            // The replica that answered the call gets the freed slot at once: the database decides, not its view.
+            #expect(try await first.call("three") == Self.answered)
+            #expect(try await database.sql("SELECT call_id FROM switchboard_leases") == "three")
+        }
     }
 
     @Test func drainOnOneReplicaIsObeyedByTheOther() async throws {
-        let database = try await TestDatabase()
-        let scratch = try Scratch()
-        let routes = try scratch.write("routes.yaml", Self.table(limit: 10))
-        let first = try await Self.start(routes, store: database.url(), id: "r1")
-        let second = try await Self.start(routes, store: database.url(), id: "r2")
-        #expect(try await second.call("before") == Self.answered)
-        #expect(try await first.post("/admin/backends/a/drain").contains(#""drain":"draining""#))
-        #expect(try await second.call("during") == Self.rejected)
-        #expect(try await second.get("/admin/backends/a").contains(#""drain":"draining","active_calls":1"#))
-        // `drain --wait` on the first replica returns once the call on the second one ends.
-        let wait = try ChildProcess(
-            ["drain", "a", "--wait", "--timeout", "30s", "--poll-interval", "50ms", "--admin", "http://127.0.0.1:\(first.admin)"]
-        )
-        try await wait.waitForOutput(containing: "a: draining, 1 live call")
-        #expect(try await second.end("before").contains(#""outcome":"released""#))
-        #expect(try await wait.waitForExit() == 0)
-        #expect(try await second.post("/admin/backends/a/undrain").contains(#""drain":null"#))
-        #expect(try await first.call("after") == Self.answered)
-        try await first.stop()
-        try await second.stop()
-        await database.remove()
+        try await Self.withReplicas(2, limit: 10) { replicas, database async throws in
+            let (first, second) = (replicas[0], replicas[1])
+            #expect(try await second.call("before") == Self.answered)
+            #expect(try await first.post("/admin/backends/a/drain").contains(#""drain":"draining""#))
+            #expect(try await second.call("during") == Self.rejected)
+            #expect(try await second.get("/admin/backends/a").contains(#""drain":"draining","active_calls":1"#))
+            // `drain --wait` on the first replica returns once the call on the second one ends.
+            let wait = try ChildProcess(
+                ["drain", "a", "--wait", "--timeout", "30s", "--poll-interval", "50ms", "--admin", "http://127.0.0.1:\(first.admin)"]
+            )
+            try await wait.waitForOutput(containing: "a: draining, 1 live call")
+            #expect(try await second.end("before").contains(#""outcome":"released""#))
+            #expect(try await wait.waitForExit() == 0)
+            #expect(try await second.post("/admin/backends/a/undrain").contains(#""drain":null"#))
+            #expect(try await first.call("after") == Self.answered)
+        }
     }
 
     @Test func aRetryAtTheOtherReplicaGetsTheSameAnswer() async throws {
-        let database = try await TestDatabase()
-        let scratch = try Scratch()
-        let routes = try scratch.write("routes.yaml", Self.table(limit: 1))
-        let first = try await Self.start(routes, store: database.url(), id: "r1")
-        let second = try await Self.start(routes, store: database.url(), id: "r2")
-        let requestID = "req-retried"
-        #expect(try await first.call("one", requestID: requestID) == Self.answered)
-        // The backend is full now, yet the retry is answered as the first delivery was, and takes no second slot.
-        #expect(try await second.call("one", requestID: requestID) == Self.answered)
-        #expect(try await database.sql("SELECT count(*) FROM switchboard_leases") == "1")
-        // The same request ID with another body is refused at either replica.
-        let conflict = try await second.call("other", requestID: requestID)
-        #expect(conflict.contains("request ID already used"))
-        try await first.stop()
-        try await second.stop()
-        await database.remove()
+        try await Self.withReplicas(2, limit: 1) { replicas, database async throws in
+            let (first, second) = (replicas[0], replicas[1])
+            let requestID = "req-retried"
+            #expect(try await first.call("one", requestID: requestID) == Self.answered)
+            // The backend is full now, yet the retry is answered as the first delivery was, and takes no second slot.
+            #expect(try await second.call("one", requestID: requestID) == Self.answered)
+            #expect(try await database.sql("SELECT count(*) FROM switchboard_leases") == "1")
+            // The same request ID with another body is refused at either replica.
+            let conflict = try await second.call("other", requestID: requestID)
+            #expect(conflict.contains("request ID already used"))
+        }
     }
 
     @Test func aRestartedReplicaKeepsTheLiveCalls() async throws {
-        let database = try await TestDatabase()
-        let scratch = try Scratch()
-        let routes = try scratch.write("routes.yaml", Self.table(limit: 2))
-        var replica = try await Self.start(routes, store: database.url(), id: "r1")
-        #expect(try await replica.call("one") == Self.answered)
-        #expect(try await replica.call("two") == Self.answered)
-        try await replica.stop()
-        replica = try await Self.start(routes, store: database.url(), id: "r1")
-        #expect(try await replica.call("three") == Self.rejected)
-        #expect(try await replica.end("two").contains(#""outcome":"released""#))
-        #expect(try await replica.call("four") == Self.answered)
-        let status = try await replica.get("/status")
-        #expect(status.contains(#""active_calls":2"#))
-        #expect(status.contains(#""id":"r1""#) && status.contains(#""self":true"#))
-        try await replica.stop()
-        await database.remove()
+        try await Self.withReplicas(1, limit: 2) { replicas, database async throws in
+            #expect(try await replicas[0].call("one") == Self.answered)
+            #expect(try await replicas[0].call("two") == Self.answered)
+            try await replicas[0].stop()
+            let routes = try Scratch().write("routes.yaml", Self.table(limit: 2))
+            let restarted = try await Self.start(routes, store: database.url(), id: "r1")
+            #expect(try await restarted.call("three") == Self.rejected)
+            #expect(try await restarted.end("two").contains(#""outcome":"released""#))
+            #expect(try await restarted.call("four") == Self.answered)
+            let status = try await restarted.get("/status")
+            #expect(status.contains(#""active_calls":2"#))
+            #expect(status.contains(#""id":"r1""#) && status.contains(#""self":true"#))
+            try await restarted.stop()
+        }
     }
 
     /// The database stops mid-traffic: every call is still answered (by the replica's own counts), a `call.ended`
     /// is kept, and once the database is back the calls answered meanwhile are in it and the ended one is not.
     @Test func theStoreStoppedAndStartedLosesNoAnswerAndLeavesNoSlotHeld() async throws {
-        let database = try await TestDatabase(private: true)
-        let scratch = try Scratch()
-        let routes = try scratch.write("routes.yaml", Self.table(limit: 3))
-        let replica = try await Self.start(routes, store: database.url(), id: "r1")
-        #expect(try await replica.call("before") == Self.answered)
-        #expect(try await replica.call("ended-during") == Self.answered)
-        try await database.stopServer()
-        #expect(try await replica.call("during-1") == Self.answered)
-        try await replica.process.waitForOutput(containing: "store unavailable")
-        #expect(try await replica.get("/readyz").contains(#""ready":true"#))
-        // The limit still holds, from the counts last read plus this replica's own: 2 + 1 = 3, full.
-        #expect(try await replica.call("during-2") == Self.rejected)
-        #expect(try await replica.end("ended-during").contains(#""outcome""#))
-        #expect(try await replica.get("/status").contains(#""state":"unavailable""#))
-        try await database.startServer()
-        try await replica.process.waitForOutput(containing: "store available again")
-        let leases = try await database.sql("SELECT string_agg(call_id, ',' ORDER BY call_id) FROM switchboard_leases")
-        #expect(leases == "before,during-1")
-        #expect(try await replica.get("/status").contains(#""state":"available""#))
-        // One line for each change of state, not one per call.
-        #expect(replica.process.stdout.components(separatedBy: "store unavailable").count == 2)
-        try await replica.stop()
-        await database.remove()
+        try await Self.withReplicas(1, limit: 3, privateCluster: true) { replicas, database async throws in
+            let replica = replicas[0]
+            #expect(try await replica.call("before") == Self.answered)
+            #expect(try await replica.call("ended-during") == Self.answered)
+            try await database.stopServer()
+            #expect(try await replica.call("during-1") == Self.answered)
+            try await replica.process.waitForOutput(containing: "store unavailable")
+            #expect(try await replica.get("/readyz").contains(#""ready":true"#))
+            // The limit still holds, from the counts last read plus this replica's own: 2 + 1 = 3, full.
+            #expect(try await replica.call("during-2") == Self.rejected)
+            #expect(try await replica.end("ended-during").contains(#""outcome""#))
+            #expect(try await replica.get("/status").contains(#""state":"unavailable""#))
+            try await database.startServer()
+            try await replica.process.waitForOutput(containing: "store available again")
+            let leases = try await database.sql("SELECT string_agg(call_id, ',' ORDER BY call_id) FROM switchboard_leases")
+            #expect(leases == "before,during-1")
+            #expect(try await replica.get("/status").contains(#""state":"available""#))
+            // One line for each change of state, not one per call.
+            #expect(replica.process.stdout.components(separatedBy: "store unavailable").count == 2)
+            #expect(!replica.process.stdout.contains("Connection creation failed"))
+        }
     }
 
     @Test func twoReplicasMigratingAtOnceApplyTheSchemaOnce() async throws {

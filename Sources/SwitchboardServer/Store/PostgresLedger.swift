@@ -33,7 +33,11 @@ public final class PostgresLedger: CallLedger {
         self.settings = settings
         self.metrics = metrics
         self.logger = logger
-        client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        // The pool logs every failed connection attempt at `info`; during an outage that is a line per retry, where
+        // the ledger logs one per change of state. Its lines show from `warning` up, or all of them at `debug`.
+        var poolLogger = logger
+        if poolLogger.logLevel > .debug { poolLogger.logLevel = max(poolLogger.logLevel, .warning) }
+        client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: poolLogger)
         local = CapacityLedger(cache: cache)
         view = Mutex(StoreView())
     }
