@@ -72,7 +72,8 @@ struct SharedStoreTests {
     ) async throws {
         let database = try await TestDatabase(private: privateCluster)
         do {
-            let routes = try Scratch().write("routes.yaml", table(limit: limit))
+            let scratch = try Scratch()
+            let routes = try scratch.write("routes.yaml", table(limit: limit))
             var replicas: [Replica] = []
             for index in 1...count { replicas.append(try await start(routes, store: database.url(), id: "r\(index)")) }
             try await body(replicas, database)
@@ -156,7 +157,8 @@ struct SharedStoreTests {
             #expect(try await replicas[0].call("one") == Self.answered)
             #expect(try await replicas[0].call("two") == Self.answered)
             try await replicas[0].stop()
-            let routes = try Scratch().write("routes.yaml", Self.table(limit: 2))
+            let scratch = try Scratch()
+            let routes = try scratch.write("routes.yaml", Self.table(limit: 2))
             let restarted = try await Self.start(routes, store: database.url(), id: "r1")
             #expect(try await restarted.call("three") == Self.rejected)
             #expect(try await restarted.end("two").contains(#""outcome":"released""#))

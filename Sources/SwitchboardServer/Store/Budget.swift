@@ -1,9 +1,12 @@
+import NIOCore
+import PostgresNIO
 import SwitchboardCore
 import Synchronization
 
 /// Runs `operation` but waits for it at most `budget`: the caller is answered at the deadline even when the
 /// operation is still waiting on a database that stopped answering. The operation goes on in its own task
-/// (cancelled at the deadline) and its late result is dropped.
+/// (cancelled at the deadline) and its late result is dropped. The deadline is a timer on an event loop, not a
+/// second task.
 public func withBudget<Value: Sendable>(
     _ budget: Duration, _ operation: @escaping @Sendable () async throws -> Value
 ) async throws -> Value {
@@ -13,12 +16,12 @@ public func withBudget<Value: Sendable>(
     }
 }
 
-/// The operation's task and the deadline's timer; whichever ends first resumes the caller and cancels the other.
+/// The operation's task and the deadline's timer; whichever ends first resumes the caller and stops the other.
 private final class BudgetRace<Value: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<Value, any Error>?
         var work: Task<Void, Never>?
-        var timer: Task<Void, Never>?
+        var timer: Scheduled<Void>?
     }
 
     private let state = Mutex(State())
@@ -28,8 +31,7 @@ private final class BudgetRace<Value: Sendable>: Sendable {
         _ operation: @escaping @Sendable () async throws -> Value
     ) {
         state.withLock { $0.continuation = continuation }
-        let timer = Task {
-            guard (try? await Task.sleep(for: budget)) != nil else { return }
+        let timer = PostgresClient.defaultEventLoopGroup.next().scheduleTask(in: .microseconds(budget.wholeMicroseconds)) {
             self.finish(.failure(BudgetExceeded(budget: budget)))
         }
         let work = Task {
@@ -47,13 +49,14 @@ private final class BudgetRace<Value: Sendable>: Sendable {
     }
 
     private func finish(_ result: Result<Value, any Error>) {
-        let (continuation, tasks) = state.withLock { state in
+        let (continuation, work, timer) = state.withLock { state in
             defer { state.continuation = nil }
-            return (state.continuation, [state.work, state.timer])
+            return (state.continuation, state.work, state.timer)
         }
         guard let continuation else { return }
         continuation.resume(with: result)
-        for task in tasks { task?.cancel() }
+        work?.cancel()
+        timer?.cancel()
     }
 }
 

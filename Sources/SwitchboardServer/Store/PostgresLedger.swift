@@ -54,21 +54,7 @@ public final class PostgresLedger: CallLedger {
             return decideWithoutStore(call, requestID: requestID, digest: digest, in: snapshot)
         }
         do {
-            let hex = digest.hexString
-            if let first = try await operation("lookup", { try await self.delivery(requestID) }) {
-                guard first.digest == hex else { return .conflict }
-                _ = local.cache.store(requestID: requestID, digest: digest, decision: first.decision)
-                return .retry(first.decision)
-            }
-            let decision = try await decideAndTake(call, in: snapshot, counts: counts)
-            if let first = try await operation("remember", {
-                try await self.remember(requestID, digest: hex, decision: decision)
-            }) {
-                // Another replica answered the same delivery between our lookup and now: its answer stands.
-                return try await yield(to: first, call: call, decision: decision, digest: hex, snapshot: snapshot)
-            }
-            _ = local.cache.store(requestID: requestID, digest: digest, decision: decision)
-            return .fresh(decision)
+            return try await decideAndStore(call, requestID: requestID, digest: digest, in: snapshot, counts: counts)
         } catch {
             markUnavailable(error)
             return decideWithoutStore(call, requestID: requestID, digest: digest, in: snapshot)
@@ -149,16 +135,19 @@ public final class PostgresLedger: CallLedger {
 
     // MARK: Deciding
 
-    /// Decides with the shared counts and takes the slot in the database; a backend the database finds full or
-    /// draining is passed over and the call decided again, at most once per backend.
+    /// Decides with the shared counts, then in one statement (`switchboard_route`) finds an earlier answer to the
+    /// delivery, or takes the slot and stores the answer. A backend the database finds full or draining is passed
+    /// over and the call decided again, at most once per backend.
     ///
     /// The counts and drain flags read between refreshes may be stale, so they never make a backend full or
     /// draining by themselves (a call ended or an undrain at another replica would otherwise be refused for up to
     /// a refresh): the database says when it is. They still order `least_loaded`.
-    private func decideAndTake(
-        _ call: IncomingCall, in snapshot: RoutingState.Snapshot, counts: [String: Occupancy]
-    ) async throws -> RouteDecision {
+    private func decideAndStore(
+        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
+        counts: [String: Occupancy]
+    ) async throws -> Routed {
         let table = snapshot.table
+        let hex = digest.hexString
         var overrides: [String: Occupancy] = [:]
         func occupancy(_ index: Int) -> Occupancy {
             let name = table.backends[index].name
@@ -172,25 +161,34 @@ public final class PostgresLedger: CallLedger {
         }
         for _ in 0...table.backends.count {
             let decision = table.decide(call, health: snapshot.health, occupancy: occupancy)
-            guard let backend = decision.backend, let callID = call.id, let index = table.backendIndex(named: backend)
-            else { return decision }
-            let limit = table.limit(of: index, health: snapshot.health)
-            let lifetime = table.backends[index].maxCallDuration
-            let result = try await operation("take") {
-                try await self.take(callID: callID, backend: backend, limit: limit, lifetime: lifetime)
+            let index = decision.backend.flatMap { table.backendIndex(named: $0) }
+            let limit = index.flatMap { table.limit(of: $0, health: snapshot.health) }
+            let lifetime = index.map { table.backends[$0].maxCallDuration } ?? Backend.defaultMaxCallDuration
+            let (outcome, stored) = try await operation("route") {
+                try await self.routeStatement(requestID, digest: hex, call: call.id, decision, limit: limit, lifetime: lifetime)
             }
-            switch result {
-            case "full":
-                overrides[backend] = Occupancy(active: limit ?? 0, draining: false)
-            case "draining":
-                overrides[backend] = Occupancy(active: counts[backend]?.active ?? 0, draining: true)
+            switch outcome {
+            case "fresh":
+                if let backend = decision.backend { view.withLock { $0.counts[backend, default: .idle].active += 1 } }
+                _ = local.cache.store(requestID: requestID, digest: digest, decision: decision)
+                return .fresh(decision)
+            case "retry":
+                guard let stored else { return .conflict }
+                _ = local.cache.store(requestID: requestID, digest: digest, decision: stored.decision)
+                return .retry(stored.decision)
+            case "full" where decision.backend != nil:
+                overrides[decision.backend!] = Occupancy(active: limit ?? 0, draining: false)
+            case "draining" where decision.backend != nil:
+                overrides[decision.backend!] = Occupancy(active: counts[decision.backend!]?.active ?? 0, draining: true)
+            case "raced":
+                guard let stored else { return .conflict }
+                return try await yield(to: stored, call: call, decision: decision, digest: hex, snapshot: snapshot)
             default:
-                view.withLock { $0.counts[backend, default: .idle].active += 1 }
-                return decision
+                return .conflict
             }
         }
-        // Every backend the table could choose was passed over: the fallback ladder's end.
-        return table.decide(call, health: snapshot.health, occupancy: occupancy)
+        // Every backend the table could choose was passed over, and still one was chosen (panic): refuse the call.
+        return .fresh(RouteDecision(route: nil, backend: nil, answer: .reject))
     }
 
     /// The decision while the store is unavailable, by the `--store-unavailable` policy.
@@ -243,31 +241,24 @@ public final class PostgresLedger: CallLedger {
         return try rows.first?.decode(String.self) ?? "full"
     }
 
-    private func delivery(_ requestID: String) async throws -> StoredDelivery? {
+    /// `switchboard_route`: the outcome, and the answer it found or stored.
+    private func routeStatement(
+        _ requestID: String, digest: String, call: String?, _ decision: RouteDecision, limit: Int?, lifetime: Duration
+    ) async throws -> (String, StoredDelivery?) {
+        let (action, url) = StoredDelivery.columns(decision.answer)
         let rows = try await client.query(
             """
-            SELECT digest, route, backend, action, url FROM switchboard_deliveries
-            WHERE request_id = \(requestID) AND stored_at > now() - \(settings.deliveryTTL.wholeMilliseconds) * interval '1 millisecond'
+            SELECT * FROM switchboard_route(\(requestID), \(digest), \(settings.deliveryTTL.wholeMilliseconds), \(call),
+                \(decision.backend), \(limit), \(lifetime.wholeMilliseconds), \(settings.replicaID), \(decision.route),
+                \(action), \(url))
             """, logger: logger
         ).collect()
-        return try rows.first.map { try StoredDelivery(row: $0) }
-    }
-
-    /// Stores the answer given to a delivery; returns the one another replica stored first, if it did.
-    private func remember(_ requestID: String, digest: String, decision: RouteDecision) async throws -> StoredDelivery? {
-        let (action, url) = StoredDelivery.columns(decision.answer)
-        let ttl = settings.deliveryTTL.wholeMilliseconds
-        let inserted = try await client.query(
-            """
-            INSERT INTO switchboard_deliveries AS d (request_id, digest, route, backend, action, url)
-            VALUES (\(requestID), \(digest), \(decision.route), \(decision.backend), \(action), \(url))
-            ON CONFLICT (request_id) DO UPDATE SET digest = excluded.digest, route = excluded.route,
-                backend = excluded.backend, action = excluded.action, url = excluded.url, stored_at = now()
-            WHERE d.stored_at <= now() - \(ttl) * interval '1 millisecond'
-            RETURNING 1
-            """, logger: logger
-        ).collect()
-        return inserted.isEmpty ? try await delivery(requestID) : nil
+        guard let row = rows.first else { return ("full", nil) }
+        let (outcome, found, route, backend, foundAction, foundURL) = try row.decode(
+            (String, String?, String?, String?, String?, String?).self
+        )
+        guard let found, let foundAction else { return (outcome, nil) }
+        return (outcome, StoredDelivery(digest: found, route: route, backend: backend, action: foundAction, url: foundURL))
     }
 
     /// A backend's live calls and drain flag, read from the database now.
@@ -359,8 +350,7 @@ struct StoredDelivery {
     var digest: String
     var decision: RouteDecision
 
-    init(row: PostgresRow) throws {
-        let (digest, route, backend, action, url) = try row.decode((String, String?, String?, String, String?).self)
+    init(digest: String, route: String?, backend: String?, action: String, url: String?) {
         self.digest = digest
         let answer: WebhookAnswer =
             switch (action, url) {

@@ -7,7 +7,7 @@ import Synchronization
 /// the calls decided without it.
 public final class StoreMetrics: Sendable {
     /// The operations timed in `switchboard_store_operation_duration_seconds{operation}`.
-    static let operations = ["lookup", "take", "remember", "release", "drain", "occupancy", "refresh", "heartbeat", "reconcile"]
+    static let operations = ["route", "take", "release", "drain", "occupancy", "refresh", "heartbeat", "reconcile"]
 
     private let up: CoreMetrics.Gauge
     private let durations: [String: CoreMetrics.Timer]

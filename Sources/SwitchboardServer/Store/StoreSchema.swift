@@ -88,6 +88,50 @@ public enum StoreSchema {
         END
         $$
         """,
+        """
+        -- One delivery in one round trip: its earlier answer if it was answered already ('retry', or 'conflict' for
+        -- another body under the same request ID); else the slot on p_backend (when the decision named one and the
+        -- call has an ID) and the answer stored ('fresh'). 'full' or 'draining' when the slot could not be taken
+        -- (nothing stored: the replica decides again); 'raced' when another replica stored an answer for the same
+        -- request ID meanwhile (its answer is returned; the slot taken here is the caller's to settle).
+        CREATE FUNCTION switchboard_route(
+            p_request text, p_digest text, p_ttl_ms bigint, p_call text, p_backend text, p_limit bigint,
+            p_lifetime_ms bigint, p_replica text, p_route text, p_action text, p_url text
+        ) RETURNS TABLE (outcome text, digest text, route text, backend text, action text, url text)
+        LANGUAGE plpgsql AS $$
+        #variable_conflict use_column
+        DECLARE
+            v_taken text;
+            v_row switchboard_deliveries%ROWTYPE;
+        BEGIN
+            SELECT * INTO v_row FROM switchboard_deliveries d
+                WHERE d.request_id = p_request AND d.stored_at > now() - p_ttl_ms * interval '1 millisecond';
+            IF FOUND THEN
+                RETURN QUERY SELECT CASE WHEN v_row.digest = p_digest THEN 'retry' ELSE 'conflict' END,
+                    v_row.digest, v_row.route, v_row.backend, v_row.action, v_row.url;
+                RETURN;
+            END IF;
+            IF p_backend IS NOT NULL AND p_call IS NOT NULL THEN
+                v_taken := switchboard_take_slot(p_call, p_backend, p_limit, p_lifetime_ms, p_replica);
+                IF v_taken <> 'taken' THEN
+                    RETURN QUERY SELECT v_taken, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text;
+                    RETURN;
+                END IF;
+            END IF;
+            INSERT INTO switchboard_deliveries AS d (request_id, digest, route, backend, action, url)
+                VALUES (p_request, p_digest, p_route, p_backend, p_action, p_url)
+                ON CONFLICT (request_id) DO UPDATE SET digest = excluded.digest, route = excluded.route,
+                    backend = excluded.backend, action = excluded.action, url = excluded.url, stored_at = now()
+                WHERE d.stored_at <= now() - p_ttl_ms * interval '1 millisecond';
+            IF FOUND THEN
+                RETURN QUERY SELECT 'fresh', p_digest, p_route, p_backend, p_action, p_url;
+                RETURN;
+            END IF;
+            SELECT * INTO v_row FROM switchboard_deliveries d WHERE d.request_id = p_request;
+            RETURN QUERY SELECT 'raced', v_row.digest, v_row.route, v_row.backend, v_row.action, v_row.url;
+        END
+        $$
+        """,
     ]]
 
     /// The newest schema version this binary knows.
