@@ -125,7 +125,7 @@ async def capacity(binary, cluster, scratch):
     live = {name: 0 for name in backends}
     peak = {name: 0 for name in backends}
     store_peak = {name: 0 for name in backends}
-    outcomes = {"answer": 0, "reject": 0}
+    outcomes = {"answer": 0, "reject": 0, "released": 0, "unknown_call": 0}
     gate = asyncio.Semaphore(concurrency)
     done = asyncio.Event()
 
@@ -141,7 +141,7 @@ async def capacity(binary, cluster, scratch):
                 await asyncio.sleep(random.uniform(0.02, 0.2))
                 live[backend] -= 1  # the caller hangs up; then Inkbox reports call.ended
                 reply = await end(replicas[(index + 1) % 3].webhook, f"cap-{index}")
-                assert '"released"' in reply, reply
+                outcomes["released" if '"released"' in reply else "unknown_call"] += 1
 
     async def sample():
         while not done.is_set():
@@ -156,7 +156,22 @@ async def capacity(binary, cluster, scratch):
     elapsed = time.monotonic() - started
     done.set()
     await sampler
-    left = json.loads(await http(replicas[0].admin, "GET", "/admin/backends/b1"))["active_calls"]
+    # A replica that lost the store under the load answered some calls from its own counts; once every replica has
+    # the store again (and wrote those back), no slot may be left.
+    for _ in range(600):
+        states = [json.loads(await http(r.admin, "GET", "/status"))["store"]["state"] for r in replicas]
+        if all(state == "available" for state in states):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1)
+    left = 0
+    for name in backends:
+        left += json.loads(await http(replicas[0].admin, "GET", f"/admin/backends/{name}"))["active_calls"]
+    fallbacks = 0
+    for replica in replicas:
+        metrics = await http(replica.admin, "GET", "/metrics")
+        fallbacks += sum(float(line.split()[-1]) for line in metrics.splitlines()
+                         if line.startswith("switchboard_store_fallback_decisions_total"))
     for replica in replicas:
         replica.stop()
     print(f"{calls} calls at {concurrency} at once over 3 replicas in {elapsed:.1f} s: "
@@ -164,7 +179,9 @@ async def capacity(binary, cluster, scratch):
     print(f"{'backend':<8} {'max_calls':>9} {'peak seen by callers':>21} {'peak in the store':>18}")
     for name in backends:
         print(f"{name:<8} {limit:>9} {peak[name]:>21} {store_peak[name]:>18}")
-    print(f"live calls left on b1 after every call.ended: {left}")
+    print(f"call.ended: {outcomes['released']} released a slot, {outcomes['unknown_call']} found none "
+          f"(answered by a replica deciding without the store: {fallbacks:.0f} such decisions)")
+    print(f"live calls left after every call.ended and every write-back: {left}")
     ok = all(peak[n] <= limit and store_peak[n] <= limit for n in backends) and left == 0
     print("PASS" if ok else "FAIL")
     return ok

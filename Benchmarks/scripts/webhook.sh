@@ -18,7 +18,8 @@
 #   PREVIOUS=/path/to/older/switchboard TARGETS="bare switchboard previous" Benchmarks/scripts/webhook.sh
 #                                                 an older build of Switchboard beside the current one
 #
-# Other settings: ROUNDS=3 DURATION=15 CONNECTIONS=64 THREADS=2; KEY_TYPE=ec (P-256) or rsa (2048 bits) for the
+# Other settings: ROUNDS=3 DURATION=15 CONNECTIONS=64 THREADS=2; DELAY=MS makes each connection wait that long
+# before each request (a steady load below saturation: about CONNECTIONS * 1000 / (MS + latency) requests/s); KEY_TYPE=ec (P-256) or rsa (2048 bits) for the
 # test certificate; SERVE_ARGS="--log-level notice" runs Switchboard without decision lines.
 source "$(dirname "$0")/common.sh"
 rounds=${ROUNDS:-3} duration=${DURATION:-15} connections=${CONNECTIONS:-64} threads=${THREADS:-2}
@@ -85,7 +86,7 @@ for round in $(seq 1 "$rounds"); do
         python3 "$here/sign.py" "$key" "$incoming" "$ended" "$lines" "$work/signatures" --mode "$(mode "$target")" --threads "$threads"
         before=$(ticks "$server")
         wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$here/requests.lua" "$url" \
-            -- "$work/signatures" "$incoming" "$ended" "$(close "$target")" > "$work/wrk.txt"
+            -- "$work/signatures" "$incoming" "$ended" "$(close "$target")" ${DELAY:-} > "$work/wrk.txt"
         after=$(ticks "$server")
         if [[ $target == switchboard-leases* ]]; then
             # Every call but the last LAG of each thread has been released; the rest still hold their slots.

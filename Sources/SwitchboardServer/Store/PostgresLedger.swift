@@ -68,9 +68,16 @@ public final class PostgresLedger: CallLedger {
             return local
         }
         do {
+            // No lease: the call may have been answered by a replica that lost the store meanwhile; the mark keeps
+            // its write-back from holding the slot of a call that has ended.
             let backend = try await operation("release", {
                 try await self.client.query(
-                    "DELETE FROM switchboard_leases WHERE call_id = \(callID) RETURNING backend", logger: self.logger
+                    """
+                    WITH gone AS (DELETE FROM switchboard_leases WHERE call_id = \(callID) RETURNING backend),
+                    mark AS (INSERT INTO switchboard_ended (call_id) SELECT \(callID) WHERE NOT EXISTS (SELECT 1 FROM gone)
+                             ON CONFLICT (call_id) DO NOTHING)
+                    SELECT backend FROM gone
+                    """, logger: self.logger
                 ).collect().first?.decode(String.self)
             })
             if let backend { view.withLock { $0.counts[backend]?.active -= 1 } }
@@ -283,6 +290,7 @@ public final class PostgresLedger: CallLedger {
         let started = ContinuousClock.now
         do {
             let value = try await withBudget(settings.budget, body)
+            view.withLock { $0.consecutiveTimeouts = 0 }
             metrics.operation(name, duration: started.duration(to: .now))
             return value
         } catch {
@@ -292,9 +300,18 @@ public final class PostgresLedger: CallLedger {
     }
 
     /// Marks the store unavailable after a failed operation: one log line for the change, not one per request.
+    ///
+    /// An operation that only ran out of budget counts once ``StoreView/timeoutsBeforeUnavailable`` did so in a row
+    /// (a burst that queues on the pool is not an outage); its own call is decided without the store all the same,
+    /// and ``StoreSync`` writes that decision back.
     func markUnavailable(_ error: any Error) {
         let changed = view.withLock { view -> Bool in
             guard view.availability != .unavailable else { return false }
+            if error is BudgetExceeded {
+                view.consecutiveTimeouts += 1
+                guard view.consecutiveTimeouts >= StoreView.timeoutsBeforeUnavailable else { return false }
+            }
+            view.consecutiveTimeouts = 0
             view.availability = .unavailable
             view.since = Date()
             view.lastError = Self.describe(error)
@@ -334,6 +351,8 @@ public final class PostgresLedger: CallLedger {
 struct StoreView {
     /// Releases kept for the store's return at most; past it they wait for their lease's expiry.
     static let maxPendingReleases = 100_000
+    /// Operations over budget in a row that make the store unavailable; any error but a timeout does at once.
+    static let timeoutsBeforeUnavailable = 3
 
     var availability: StoreAvailability = .connecting
     var since = Date()
@@ -343,6 +362,7 @@ struct StoreView {
     var replicas: [ReplicaRecord] = []
     /// Call IDs whose `call.ended` arrived while the store was unavailable.
     var pendingReleases: Set<String> = []
+    var consecutiveTimeouts = 0
 }
 
 /// A delivery's answer as `switchboard_deliveries` keeps it.

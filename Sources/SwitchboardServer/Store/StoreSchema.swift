@@ -30,6 +30,14 @@ public enum StoreSchema {
         )
         """,
         "CREATE INDEX switchboard_leases_backend ON switchboard_leases (backend, expires_at)",
+        // Calls whose call.ended found no lease: a replica that answered one while the store was unavailable must
+        // not write its slot back afterwards.
+        """
+        CREATE TABLE switchboard_ended (
+            call_id text PRIMARY KEY,
+            ended_at timestamptz NOT NULL DEFAULT now()
+        )
+        """,
         "CREATE INDEX switchboard_leases_expiry ON switchboard_leases (expires_at)",
         """
         CREATE TABLE switchboard_deliveries (

@@ -26,6 +26,8 @@ struct StoreSync: Service {
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
                 if ledger.isAvailable {
                     await refresh(heartbeat: tick % settings.heartbeatEvery == 0, started: started)
+                    // Calls decided without the store while it stayed available (an operation over budget).
+                    if ledger.local.leaseCount > 0 { _ = await writeBack() }
                 } else if (try? await ledger.operation("refresh", { try await client.query("SELECT 1", logger: logger) })) != nil {
                     await reconcile(started: started)
                 }
@@ -139,6 +141,9 @@ struct StoreSync: Service {
             try await client.query(
                 "DELETE FROM switchboard_replicas WHERE heartbeat_at < now() - interval '1 day'", logger: logger
             )
+            try await client.query(
+                "DELETE FROM switchboard_ended WHERE ended_at < now() - interval '1 day'", logger: logger
+            )
             var replicas: [ReplicaRecord] = []
             let rows = try await client.query(
                 "SELECT id, version, host, started_at, heartbeat_at FROM switchboard_replicas ORDER BY id",
@@ -183,13 +188,18 @@ struct StoreSync: Service {
                         SELECT call_id, backend, \(settings.replicaID), now() + lifetime * interval '1 millisecond'
                         FROM unnest(\(leases.map(\.callID)), \(leases.map(\.backend)),
                                     \(leases.map { $0.remaining.wholeMilliseconds })) AS l(call_id, backend, lifetime)
+                        WHERE NOT EXISTS (SELECT 1 FROM switchboard_ended e WHERE e.call_id = l.call_id)
                         ON CONFLICT (call_id) DO NOTHING
                         """, logger: logger
                     )
                 }
                 if !releases.isEmpty {
+                    // Marked ended too, so another replica's write-back cannot bring the slot back.
                     try await client.query(
-                        "DELETE FROM switchboard_leases WHERE call_id = ANY(\(releases))", logger: logger
+                        """
+                        WITH gone AS (DELETE FROM switchboard_leases WHERE call_id = ANY(\(releases)))
+                        INSERT INTO switchboard_ended (call_id) SELECT unnest(\(releases)) ON CONFLICT (call_id) DO NOTHING
+                        """, logger: logger
                     )
                 }
             }
