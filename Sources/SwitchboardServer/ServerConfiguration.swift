@@ -1,3 +1,4 @@
+import Foundation
 /// Everything `switchboard serve` needs; every parameter has the documented default (docs/cli.md).
 public struct ServerConfiguration: Sendable {
     /// `host:port` split for binding.
@@ -58,6 +59,9 @@ public struct ServerConfiguration: Sendable {
     public var webhookTLS: CertificateStore.Files?
     /// `--admin-tls-cert`/`--admin-tls-key`: HTTPS on the admin listener; nil for plain HTTP.
     public var adminTLS: CertificateStore.Files?
+    /// The wall-clock time webhook decisions use for `time:` and `calendar:` conditions (tests route "on a holiday"
+    /// with it; signature timestamps always use the real clock).
+    public var routingClock: @Sendable () -> Date = { Date() }
 
     public init(
         routesPath: String = "routes.yaml",

@@ -39,8 +39,18 @@ struct TableCompiler {
     var backendIndex: [String: Int] = [:]
     var poolIndex: [String: Int] = [:]
     var numberAttributes: [String: Int] = [:]
+    /// `calendars:` by name.
+    var calendars: [String: BusinessCalendar] = [:]
+    var declaredCalendars: Set<String> = []
+    /// The `.ics` files the calendars read (resolved paths, for the watcher) and their bytes (for the version).
+    var calendarFilePaths: [String] = []
+    var calendarFileContents = Data()
+    /// Calendars precompute their opening states around this instant.
+    var loadedAt = Date()
 
-    static let topLevelKeys: Set<String> = ["version", "health", "numbers", "backends", "pools", "routes", "fallback"]
+    static let topLevelKeys: Set<String> = [
+        "version", "health", "numbers", "calendars", "backends", "pools", "routes", "fallback",
+    ]
     static let backendKeys: Set<String> = ["url", "health", "weight", "fallback", "max_calls", "max_call_duration"]
     static let poolKeys: Set<String> = ["members", "strategy", "fallback", "panic"]
     static let routeKeys: Set<String> = ["name", "when", "to", "fallback", "strategy"]
@@ -69,6 +79,7 @@ struct TableCompiler {
         }
         let timing = section["health"].map { healthTiming($0.value, base: HealthTiming()) } ?? HealthTiming()
         let numbers = section["numbers"].map { compileNumbers($0.value) } ?? [:]
+        if let node = section["calendars"]?.value { compileCalendars(node) }
         let backendEntries = section["backends"].flatMap { reader.mapping($0.value, "backends") } ?? []
         let poolEntries = section["pools"].flatMap { reader.mapping($0.value, "pools") } ?? []
         declareNames(backends: backendEntries, pools: poolEntries)
@@ -81,9 +92,10 @@ struct TableCompiler {
         checkFallbackLoops(backends: backendEntries, backendFallbacks: backends.map(\.fallback),
                            pools: poolEntries, poolFallbacks: pools.map(\.fallback))
 
-        let digest = SHA256.hash(data: Data(yaml.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data(yaml.utf8) + calendarFileContents).map { String(format: "%02x", $0) }.joined()
         return RoutingTable(
             backends: backends, pools: pools, routes: routes, fallback: fallback, numbers: numbers,
+            calendars: calendars.values.sorted { $0.name < $1.name }, calendarFiles: calendarFilePaths,
             numberAttributeNames: numberAttributes.sorted { $0.value < $1.value }.map(\.key),
             version: String(digest.prefix(16)), warnings: reader.diagnostics.sorted.filter { $0.severity == .warning }
         )

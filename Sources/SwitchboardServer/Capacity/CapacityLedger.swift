@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Every answered call takes a slot on its backend; a verified `call.ended` releases it, or the lease expires
 /// after the backend's `max_call_duration`. Routing decisions that can take a slot run under this ledger's lock
-/// (``decide(_:in:now:)``), so the check "below the limit" and the taking of the slot are one step: two
+/// (``decide(_:in:at:now:)``), so the check "below the limit" and the taking of the slot are one step: two
 /// concurrent calls can never both take a backend's last slot. The lock is held for the decision only (pure
 /// computation, no I/O).
 ///
@@ -50,11 +50,12 @@ public final class CapacityLedger: Sendable {
     /// A call already holding a slot (the same `id` delivered again under another request ID) keeps one slot,
     /// moved to the new backend if the decision differs. A call without an `id` takes no slot.
     public func decide(
-        _ call: IncomingCall, in snapshot: RoutingState.Snapshot, now: ContinuousClock.Instant = .now
+        _ call: IncomingCall, in snapshot: RoutingState.Snapshot, at instant: Date = Date(),
+        now: ContinuousClock.Instant = .now
     ) -> RouteDecision {
         let table = snapshot.table
         return state.withLock { state in
-            let decision = table.decide(call, health: snapshot.health) { index in
+            let decision = table.decide(call, health: snapshot.health, at: instant) { index in
                 state.backends[table.backends[index].name].map { Occupancy(active: $0.active, draining: $0.draining) }
                     ?? .idle
             }
@@ -65,7 +66,7 @@ public final class CapacityLedger: Sendable {
         }
     }
 
-    /// Explains the call as ``decide(_:in:now:)`` would decide it, without taking a slot.
+    /// Explains the call as ``decide(_:in:at:now:)`` would decide it, without taking a slot.
     /// - Parameters:
     ///   - health: instead of the snapshot's (`explain --down`).
     ///   - at: the instant for `time:` conditions.

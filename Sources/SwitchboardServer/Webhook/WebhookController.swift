@@ -17,6 +17,8 @@ struct WebhookController: Sendable {
     let metrics: SwitchboardMetrics
     let capacityMetrics: CapacityMetrics
     let decisions: DecisionLog
+    /// The time `time:` and `calendar:` conditions see.
+    let clock: @Sendable () -> Date
     let logger: Logger
     /// Bounds the `webhook refused` lines (docs/http.md, "Logs").
     let refusalLines = TokenBucket(perSecond: 20, burst: 40)
@@ -68,7 +70,7 @@ struct WebhookController: Sendable {
         }
         // Decides and takes the chosen backend's slot in one step (docs/routes.md#call-limits).
         let snapshot = state.snapshot
-        let decision = ledger.decide(call, in: snapshot)
+        let decision = ledger.decide(call, in: snapshot, at: clock())
         switch cache.store(requestID: requestID, digest: digest, decision: decision) {
         case .miss:
             return answer(decision, requestID: requestID, call: call, started: started)
