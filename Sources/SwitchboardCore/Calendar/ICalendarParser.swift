@@ -69,8 +69,9 @@ struct ICalendarParser {
     /// before it (RFC 5545 §3.1), and blank lines are dropped.
     static func unfold(_ text: String) -> [(text: String, line: Int)] {
         var result: [(text: String, line: Int)] = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let physical = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        // "\r\n" is one Character in Swift.
+        let physicalLines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+        for (index, physical) in physicalLines.enumerated() {
             if let first = physical.first, first == " " || first == "\t", !result.isEmpty {
                 result[result.count - 1].text += physical.dropFirst()
             } else if !physical.isEmpty {
