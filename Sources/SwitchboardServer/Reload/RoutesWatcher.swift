@@ -58,7 +58,8 @@ struct RoutesWatcher: Service {
             }
             guard followNewFiles else { return }
             files = watchedFiles()
-            lastContent = Self.digest(of: files)
+            // A new file may have changed since the reload read it: compare afresh (at worst one extra reload).
+            lastContent = nil
             logger.debug("watching a new set of calendar files", metadata: ["files": "\(files.dropFirst())"])
         }
     }
