@@ -47,7 +47,7 @@ struct RoutesWatcher: Service {
                         continue
                     }
                     guard content != lastContent else {
-                        logger.debug("routes and calendar files unchanged; reload skipped", metadata: ["path": "\(path)"])
+                        logger.debug("routes file content unchanged; reload skipped", metadata: ["path": "\(path)"])
                         continue
                     }
                     lastContent = content
