@@ -65,6 +65,7 @@ struct CalendarCommandTests {
         #expect(days[0]["open"] as? [[String: String]] == [
             ["from": "10:00", "to": "14:00", "start": "2026-12-24T15:00:00Z", "end": "2026-12-24T19:00:00Z"],
         ])
+        #expect(days[0]["why"] as? [String] == ["open: special hours 2026-12-24 10:00-14:00"])
         #expect((days[1]["open"] as? [Any])?.isEmpty == true)
         #expect(days[1]["why"] as? [String] == ["closed: Christmas Day (holidays.ics line 117)"])
         _ = scratch

@@ -14,8 +14,8 @@ extension BusinessCalendar {
 
         public var date: CivilDate
         public var openings: [Opening]
-        /// The entries that decided during the day, in order, without repeats (the state outside every entry only
-        /// when nothing else decided).
+        /// The entries that decided during the day, in order, without repeats ("outside hours" only when nothing
+        /// else decided).
         public var reasons: [String]
     }
 
@@ -24,6 +24,7 @@ extension BusinessCalendar {
         let timeline = states(from: first, through: last)
         var days: [Day] = []
         var segment = 0
+        let outside = outsideReasons.map { reasons[Int($0)] }
         for dayNumber in first.dayNumber...last.dayNumber {
             let date = CivilDate(dayNumber: dayNumber)
             let dayStart = clock.instant(local: date.midnight)
@@ -49,11 +50,16 @@ extension BusinessCalendar {
                 }
                 index += 1
             }
-            // Outside every entry is worth saying only on a day nothing else decided.
-            if day.reasons.count > 1 { day.reasons.removeAll { $0 == reasons[0] } }
+            // "Outside hours" is worth saying only on a day nothing else decided.
+            if day.reasons.contains(where: { !outside.contains($0) }) { day.reasons.removeAll { outside.contains($0) } }
             days.append(day)
         }
         return days
+    }
+
+    /// The states of being outside a day's windows: outside the weekly hours, outside a special day's hours.
+    private var outsideReasons: [Int32] {
+        [0] + specials.values.filter { !$0.windows.isEmpty }.map(\.closed)
     }
 
     private static func date(_ instant: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(instant)) }
