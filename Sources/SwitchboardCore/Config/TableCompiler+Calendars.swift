@@ -16,18 +16,10 @@ extension TableCompiler {
         }
     }
 
-    static let nameCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-
     private mutating func compileCalendar(_ entry: ConfigReader.Entry) -> BusinessCalendar? {
         guard let fields = reader.mapping(entry.value, "calendar '\(entry.key)'", allowed: Self.calendarKeys) else { return nil }
         let field = Dictionary(fields.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        var zone: TimeZone?
-        if let node = field["zone"]?.value, let name = reader.nonEmptyString(node, "zone") {
-            zone = TimeZone(identifier: name)
-            if zone == nil { reader.diagnostics.error("unknown time zone '\(name)' (use an IANA name like America/New_York)", at: node) }
-        } else if field["zone"] == nil {
-            reader.diagnostics.error("calendar '\(entry.key)' needs 'zone:' (an IANA name like America/New_York)", at: entry.keyNode)
-        }
+        let zone = self.zone(field["zone"], of: "calendar '\(entry.key)'", missingAt: entry.keyNode)
         var reasons = [""]
         let weekly = field["hours"].map { weeklyHours($0.value, reasons: &reasons) }
         reasons[0] = weekly.map { "closed: outside hours (\($0.summary))" } ?? "open: all day (no hours set)"

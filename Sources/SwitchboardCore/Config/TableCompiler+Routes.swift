@@ -189,13 +189,7 @@ extension TableCompiler {
     private mutating func timeWindow(_ node: Node) -> TimeWindow? {
         guard let fields = reader.mapping(node, "time", allowed: ["zone", "days", "between"]) else { return nil }
         let field = Dictionary(fields.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        var zone: TimeZone?
-        if let node = field["zone"]?.value, let name = reader.nonEmptyString(node, "zone") {
-            zone = TimeZone(identifier: name)
-            if zone == nil { reader.diagnostics.error("unknown time zone '\(name)' (use an IANA name like America/New_York)", at: node) }
-        } else if field["zone"] == nil {
-            reader.diagnostics.error("time needs 'zone:' (an IANA name like America/New_York)", at: node)
-        }
+        let zone = self.zone(field["zone"], of: "time", missingAt: node)
         var days = TimeWindow.everyDay
         if let node = field["days"]?.value { days = self.days(node) ?? days }
         var start = 0, end = 24 * 60
@@ -208,6 +202,20 @@ extension TableCompiler {
         }
         guard let zone else { return nil }
         return TimeWindow(zone: zone, days: days, start: start, end: end)
+    }
+
+    /// The `zone:` of a time window or calendar, an IANA name; reported at `node` when missing.
+    mutating func zone(_ field: ConfigReader.Entry?, of owner: String, missingAt node: Node) -> TimeZone? {
+        guard let field else {
+            reader.diagnostics.error("\(owner) needs 'zone:' (an IANA name like America/New_York)", at: node)
+            return nil
+        }
+        guard let name = reader.nonEmptyString(field.value, "zone") else { return nil }
+        guard let zone = TimeZone(identifier: name) else {
+            reader.diagnostics.error("unknown time zone '\(name)' (use an IANA name like America/New_York)", at: field.value)
+            return nil
+        }
+        return zone
     }
 
     /// `mon-fri`, `sat`, or a list of names and ranges.

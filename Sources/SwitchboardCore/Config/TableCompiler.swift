@@ -54,6 +54,8 @@ struct TableCompiler {
     static let backendKeys: Set<String> = ["url", "health", "weight", "fallback", "max_calls", "max_call_duration"]
     static let poolKeys: Set<String> = ["members", "strategy", "fallback", "panic"]
     static let routeKeys: Set<String> = ["name", "when", "to", "fallback", "strategy"]
+    /// What backend, pool and calendar names may hold (besides ASCII letters and digits).
+    static let nameCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
 
     mutating func compile(_ yaml: String) -> RoutingTable? {
         let root: Node
@@ -165,12 +167,11 @@ struct TableCompiler {
         for (kind, entries) in [("backend", backends), ("pool", pools)] {
             for (position, entry) in entries.enumerated() {
                 let name = entry.key
-                let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
                 if Target.keywords.contains(name) {
                     reader.diagnostics.error("'\(name)' is a reserved word and cannot name a \(kind)", at: entry.keyNode)
                     continue
                 }
-                if name.isEmpty || !name.unicodeScalars.allSatisfy({ $0.isASCII && allowed.contains($0) }) {
+                if name.isEmpty || !name.unicodeScalars.allSatisfy({ $0.isASCII && Self.nameCharacters.contains($0) }) {
                     reader.diagnostics.error("\(kind) name '\(name)' may only hold letters, digits, '-', '_' and '.'", at: entry.keyNode)
                 }
                 if let first = locations[name] {
