@@ -94,7 +94,8 @@ public struct BusinessCalendar: Sendable {
         let range = clock.instant(local: first.midnight)..<clock.instant(local: last.adding(days: 1).midnight)
         var spans: [CalendarTimeline.Span] = []
         func local(_ start: Int64, _ end: Int64, _ priority: Int, _ isOpen: Bool, _ reason: Int32) {
-            let span = clock.instant(local: start)..<max(clock.instant(local: start), clock.instant(local: end))
+            let begins = clock.instant(local: start)
+            let span = begins..<max(begins, clock.instant(local: end))
             spans.append(.init(range: span, priority: priority, state: .init(isOpen: isOpen, reason: reason)))
         }
         // From the day before: its windows may cross midnight.

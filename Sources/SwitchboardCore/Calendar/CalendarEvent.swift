@@ -29,11 +29,6 @@ struct EventTime: Sendable, Hashable {
         case .zone(let zone): ZoneClock(zone: zone)
         }
     }
-
-    /// The instant at which this time begins.
-    func instant(calendar: ZoneClock) -> Int64 {
-        clock(calendar: calendar)?.instant(local: local) ?? local
-    }
 }
 
 /// One `VEVENT` of an iCalendar file: every occurrence closes its calendar.

@@ -52,9 +52,7 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// 0 = Sunday … 6 = Saturday.
-    public var weekday: Int { Self.weekday(ofDayNumber: dayNumber) }
-
-    static func weekday(ofDayNumber dayNumber: Int) -> Int {
+    public var weekday: Int {
         // 1970-01-01 was a Thursday (4).
         ((dayNumber + 4) % 7 + 7) % 7
     }
