@@ -59,6 +59,9 @@ public struct ServerConfiguration: Sendable {
     public var webhookTLS: CertificateStore.Files?
     /// `--admin-tls-cert`/`--admin-tls-key`: HTTPS on the admin listener; nil for plain HTTP.
     public var adminTLS: CertificateStore.Files?
+    /// `--store`: call slots, drain flags and retry answers shared through PostgreSQL; nil keeps them in this
+    /// process's memory.
+    public var store: StoreSettings?
     /// The wall-clock time webhook decisions use for `time:` and `calendar:` conditions (tests route "on a holiday"
     /// with it; signature timestamps always use the real clock).
     public var routingClock: @Sendable () -> Date = { Date() }

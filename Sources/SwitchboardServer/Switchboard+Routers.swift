@@ -8,7 +8,7 @@ extension Switchboard {
         let router = Router()
         let delivery = SignedDelivery(verifier: verifier, maxBodySize: configuration.maxBodySize)
         WebhookController(
-            delivery: delivery, cache: cache, state: state, ledger: ledger, metrics: metrics,
+            delivery: delivery, state: state, ledger: ledger, metrics: metrics,
             capacityMetrics: capacityMetrics, decisions: decisions, clock: configuration.routingClock, logger: logger
         ).addRoutes(to: router, path: configuration.webhookPath)
         EventsController(
@@ -25,7 +25,7 @@ extension Switchboard {
         let router = Router()
         AdminController(
             state: state, checker: checker, reloader: reloader, metrics: metrics, decisions: decisions, ledger: ledger,
-            capacityMetrics: capacityMetrics, token: configuration.adminToken, probeHistory: probeHistory,
+            store: store, capacityMetrics: capacityMetrics, token: configuration.adminToken, probeHistory: probeHistory,
             reloadCertificates: { self.reloadCertificates(trigger: "admin") },
             certificates: ["webhook": webhookCertificates, "admin": adminCertificates].compactMapValues { $0 }
         ).addRoutes(to: router)

@@ -26,8 +26,10 @@ public struct Switchboard: Sendable {
     public let checker: HealthChecker
     public let reloader: RoutesReloader
     public let decisions: DecisionLog
-    /// Live calls per backend and drain flags.
-    public let ledger: CapacityLedger
+    /// Live calls per backend, drain flags and retry answers: this process's own, or shared through the store.
+    public let ledger: any CallLedger
+    /// The shared store, with `--store`.
+    public let store: PostgresLedger?
     let capacityMetrics: CapacityMetrics
     /// The webhook listener's certificate pair (`--tls-cert`), nil for plain HTTP.
     public let webhookCertificates: CertificateStore?
@@ -36,12 +38,12 @@ public struct Switchboard: Sendable {
     /// Recent probe latencies per backend, for the operator page.
     public let probeHistory: ProbeHistory
     let verifier: WebhookVerifier
-    let cache: DeliveryCache
     let logger: Logger
 
     /// Loads the routes file and prepares every component; nothing listens or probes until `run`.
     /// - Throws: `SigningKeyError` without a usable key, `ConfigError` for an invalid routes file,
-    ///   `CertificateError` for a certificate pair that cannot be used.
+    ///   `CertificateError` for a certificate pair that cannot be used, `StoreURLError` for a store URL that
+    ///   cannot be used.
     public init(configuration: ServerConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
@@ -85,8 +87,17 @@ public struct Switchboard: Sendable {
             metrics: metrics, logger: logger
         )
         decisions = DecisionLog(logger: logger)
-        cache = DeliveryCache(capacity: configuration.deliveryCacheCapacity)
-        ledger = CapacityLedger()
+        let cache = DeliveryCache(capacity: configuration.deliveryCacheCapacity)
+        if let settings = configuration.store {
+            let store = try PostgresLedger(
+                settings: settings, metrics: StoreMetrics(registry: metrics.registry), logger: logger, cache: cache
+            )
+            self.store = store
+            ledger = store
+        } else {
+            store = nil
+            ledger = CapacityLedger(cache: cache)
+        }
         capacityMetrics = CapacityMetrics(registry: metrics.registry)
     }
 
@@ -130,8 +141,15 @@ public struct Switchboard: Sendable {
             logger: logger
         )
 
-        var services = services + [
-            checker, CapacitySweeper(ledger: ledger, state: state, logger: logger), MemoryReclaimer(logger: logger),
+        // The store (or the in-memory ledger's sweeper) stops after the listeners, so in-flight calls finish.
+        var services = services
+        if let store {
+            services.append(StoreSync(ledger: store))
+        } else if let ledger = ledger as? CapacityLedger {
+            services.append(CapacitySweeper(ledger: ledger, state: state, logger: logger))
+        }
+        services += [
+            checker, MemoryReclaimer(logger: logger),
             HangupReloader(reloader: reloader, reloadCertificates: { reloadCertificates(trigger: "SIGHUP") }),
         ]
         if configuration.watchRoutes {

@@ -74,6 +74,26 @@ struct Serve: AsyncParsableCommand {
     )
     var adminInsecure = false
 
+    @OptionGroup var storeOptions: StoreOptions
+
+    @Option(
+        name: .customLong("store-unavailable"),
+        help: "With --store, when the store does not answer: local (decide from this replica's counts) or reject."
+    )
+    var storeUnavailable = StoreSettings.Unavailable.local
+
+    @Option(name: .customLong("store-pool-size"), help: "With --store, database connections at most.")
+    var storePoolSize = 10
+
+    @Option(
+        name: .customLong("store-budget"),
+        help: "With --store, how long one database operation on the webhook's path may take before the policy applies."
+    )
+    var storeBudget = DurationArgument("150ms")
+
+    @Option(name: .customLong("replica-id"), help: "With --store, this replica's name (default: host name and process ID).")
+    var replicaID: String?
+
     @Option(name: .customLong("log-format"), help: "text or json.")
     var logFormat = LogFormat.text
 
@@ -93,6 +113,8 @@ struct Serve: AsyncParsableCommand {
                               ("--idle-timeout", idleTimeout)] where value.duration <= .zero {
             throw ValidationError("\(flag) must be longer than 0")
         }
+        guard storePoolSize > 0 else { throw ValidationError("--store-pool-size must be at least 1") }
+        guard storeBudget.duration > .zero else { throw ValidationError("--store-budget must be longer than 0") }
         guard eventsPath.hasPrefix("/") else { throw ValidationError("--events-path must start with /") }
         guard eventsPath != webhookPath else { throw ValidationError("--events-path must differ from --webhook-path") }
     }
@@ -121,6 +143,15 @@ struct Serve: AsyncParsableCommand {
             environment: environment
         )
         configuration.shutdownTimeout = shutdownTimeout.duration
+        if let url = try storeOptions.url(environment) {
+            var store = StoreSettings(
+                url: url, replicaID: replicaID ?? StoreSettings.defaultReplicaID, version: switchboardVersion
+            )
+            store.unavailable = storeUnavailable
+            store.poolSize = storePoolSize
+            store.budget = storeBudget.duration
+            configuration.store = store
+        }
         if let tlsCert, let tlsKey { configuration.webhookTLS = .init(certificate: tlsCert, key: tlsKey) }
         if let adminTLSCert, let adminTLSKey { configuration.adminTLS = .init(certificate: adminTLSCert, key: adminTLSKey) }
         configuration.adminLimits = ListenerLimits(
@@ -162,7 +193,20 @@ struct Serve: AsyncParsableCommand {
         } catch let error as CertificateError {
             printError("\(error); not starting")
             throw ExitCode(2)
+        } catch let error as StoreURLError {
+            printError("\(error); not starting")
+            throw ExitCode(2)
         }
+        do {
+            try await run(switchboard, logger: logger)
+        } catch let error as StoreError {
+            printError("store: \(error); not starting")
+            throw ExitCode(1)
+        }
+        logger.notice("stopped")
+    }
+
+    private func run(_ switchboard: Switchboard, logger: Logger) async throws {
         try await switchboard.run(gracefulShutdownSignals: [.sigterm, .sigint], startingWith: [LogSink.standardOutput]) {
             listener, port in
             let address = listener == .webhook ? listen : adminListen
@@ -172,7 +216,6 @@ struct Serve: AsyncParsableCommand {
                            "path": "\(listener == .webhook ? webhookPath : "/")"]
             )
         }
-        logger.notice("stopped")
     }
 
     /// The keys from `--signing-key-file` or `SWITCHBOARD_SIGNING_KEY`; exits 2 with advice when there are none.

@@ -77,7 +77,7 @@ struct DrainTests {
             // A reload that removes b drops its leases; adding it back starts from zero.
             try Self.routes(strategy: "priority", withB: false).write(toFile: live.routesPath, atomically: true, encoding: .utf8)
             #expect(try await live.admin(.post, "/admin/reload").status == .ok)
-            #expect(await eventually { live.switchboard.ledger.occupancy(of: "b").active == 0 })
+            #expect(await eventually { await live.switchboard.ledger.occupancy(of: "b").active == 0 })
             try Self.routes(bMax: 2, strategy: "priority").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
             #expect(try await live.admin(.post, "/admin/reload").status == .ok)
             #expect(try await live.answer(callID: "c5") == "b")

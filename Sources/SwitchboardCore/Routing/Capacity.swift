@@ -100,6 +100,11 @@ extension RoutingTable {
         health.report(backend)?.maxCalls ?? backends[backend].maxCalls
     }
 
+    /// How long a call answered to the backend named `name` holds its slot without a `call.ended`.
+    public func maxCallDuration(of name: String?) -> Duration {
+        name.flatMap { backendIndex(named: $0) }.map { backends[$0].maxCallDuration } ?? Backend.defaultMaxCallDuration
+    }
+
     /// Whether `backend` may take a new call.
     public func availability(of backend: Int, health: HealthView, occupancy: Occupancy) -> Availability {
         guard health[backend] else { return .down }

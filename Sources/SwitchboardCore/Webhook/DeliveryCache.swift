@@ -31,15 +31,17 @@ public final class DeliveryCache: Sendable {
         var count = 0
     }
 
+    /// Twice the signature window, so a retry re-signed late still finds its answer.
+    public static let defaultTTL: Duration = .seconds(2 * WebhookVerifier.tolerance)
+
     public let capacity: Int
     public let ttl: Duration
     private let state: Mutex<State>
 
     /// - Parameters:
     ///   - capacity: most entries kept.
-    ///   - ttl: how long an answer is remembered (default: twice the signature window, so a retry re-signed late
-    ///     still finds it).
-    public init(capacity: Int = 50_000, ttl: Duration = .seconds(2 * WebhookVerifier.tolerance)) {
+    ///   - ttl: how long an answer is remembered.
+    public init(capacity: Int = 50_000, ttl: Duration = DeliveryCache.defaultTTL) {
         precondition(capacity > 0, "capacity must be positive")
         self.capacity = capacity
         self.ttl = ttl

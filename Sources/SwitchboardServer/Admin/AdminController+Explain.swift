@@ -8,7 +8,7 @@ extension AdminController {
     /// Empty parameters count as absent.
     static func explain(
         caller: String?, number: String?, at: String?, down: [String], snapshot: RoutingState.Snapshot,
-        ledger: CapacityLedger
+        ledger: any CallLedger
     ) -> Response {
         func value(_ parameter: String?) -> String? { parameter?.isEmpty == false ? parameter : nil }
         var call = IncomingCall()

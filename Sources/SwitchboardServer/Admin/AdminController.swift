@@ -14,7 +14,9 @@ struct AdminController: Sendable {
     let reloader: RoutesReloader
     let metrics: SwitchboardMetrics
     let decisions: DecisionLog
-    let ledger: CapacityLedger
+    let ledger: any CallLedger
+    /// The shared store, with `--store`: `/readyz` waits for it once, `/status` shows it and the replicas.
+    let store: PostgresLedger?
     let capacityMetrics: CapacityMetrics
     /// When set, everything but `/healthz` and `/readyz` needs `Authorization: Bearer <token>`.
     let token: String?
@@ -27,9 +29,17 @@ struct AdminController: Sendable {
     func addRoutes(to router: Router<some RequestContext>) {
         router.get("/healthz") { _, _ in JSONResponse.body(.ok, #"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in
-            checker.firstRoundCompleted
-                ? JSONResponse.body(.ok, #"{"ready":true}"#)
-                : JSONResponse.error(.serviceUnavailable, "first probe round not finished")
+            guard checker.firstRoundCompleted else {
+                return JSONResponse.error(.serviceUnavailable, "first probe round not finished")
+            }
+            // A store that was reached once and then blipped keeps the replica ready: it answers by its
+            // --store-unavailable policy, and every replica shares the store, so turning them all unready would
+            // leave Inkbox nobody to ask (docs/operations.md#when-the-store-is-unavailable).
+            guard let store = store?.status else { return JSONResponse.body(.ok, #"{"ready":true}"#) }
+            guard store.availability != .connecting else {
+                return JSONResponse.error(.serviceUnavailable, "store not reached yet")
+            }
+            return JSONResponse.body(.ok, #"{"ready":true,"store":"\#(store.availability.rawValue)"}"#)
         }
         // The operator page holds no data (it fetches `/status` with the token), so it is served without one.
         router.get("/") { _, _ in OperatorPage.response() }
@@ -49,7 +59,7 @@ struct AdminController: Sendable {
                 StatusDocument.json(
                     state: state, statuses: checker.statuses(), decisions: decisions.last,
                     occupancies: ledger.occupancies(), certificates: certificates, history: probeHistory,
-                    decisionsByRoute: decisions.decisionsByRoute
+                    decisionsByRoute: decisions.decisionsByRoute, store: store?.status
                 )
             )
         }

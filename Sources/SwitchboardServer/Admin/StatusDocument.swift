@@ -9,7 +9,8 @@ enum StatusDocument {
         occupancies: [String: Occupancy] = [:],
         certificates: [String: CertificateStore] = [:],
         history: ProbeHistory? = nil,
-        decisionsByRoute: [String?: Int] = [:]
+        decisionsByRoute: [String?: Int] = [:],
+        store: StoreStatus? = nil
     ) -> String {
         let snapshot = state.snapshot
         let byName = Dictionary(statuses.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
@@ -83,6 +84,7 @@ enum StatusDocument {
             },
         ]
         addTableOrder(to: &document, table: snapshot.table, state: state, history: history, decisionsByRoute: decisionsByRoute)
+        addStore(to: &document, store)
         let data = try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         return data.map { String(decoding: $0, as: UTF8.self) } ?? #"{"error":"status could not be encoded"}"#
     }
@@ -124,6 +126,33 @@ enum StatusDocument {
                 "strategy": nullable(route.strategy?.rawValue),
                 "fallback": nullable(route.fallback.map { table.name(of: $0) }),
                 "decisions": decisionsByRoute[route.name] ?? 0,
+            ] as [String: Any]
+        }
+    }
+
+    /// `store` (null without one) and `replicas`: every replica sharing the store, this one marked `self`;
+    /// without a store, only this process.
+    private static func addStore(to document: inout [String: Any], _ store: StoreStatus?) {
+        guard let store else {
+            document["store"] = NSNull()
+            document["replicas"] = [] as [Any]
+            return
+        }
+        document["store"] = [
+            "url": store.url,
+            "state": store.availability.rawValue,
+            "since": timestamp(store.since),
+            "last_error": nullable(store.lastError),
+            "unavailable_policy": store.policy.rawValue,
+        ] as [String: Any]
+        document["replicas"] = store.replicas.map { replica in
+            [
+                "id": replica.id,
+                "version": replica.version,
+                "host": replica.host,
+                "started_at": timestamp(replica.startedAt),
+                "heartbeat_at": timestamp(replica.heartbeatAt),
+                "self": replica.id == store.replicaID,
             ] as [String: Any]
         }
     }

@@ -1,9 +1,11 @@
+import Crypto
 import Foundation
 import Logging
 import SwitchboardCore
 import Synchronization
 
-/// Live calls per backend, as leases keyed by call ID, and the operators' drain flags (docs/routes.md#call-limits).
+/// One process's ``CallLedger``, in memory: live calls per backend, as leases keyed by call ID, the operators'
+/// drain flags (docs/routes.md#call-limits) and the answers given to recent deliveries (``DeliveryCache``).
 ///
 /// Every answered call takes a slot on its backend; a verified `call.ended` releases it, or the lease expires
 /// after the backend's `max_call_duration`. Routing decisions that can take a slot run under this ledger's lock
@@ -12,8 +14,9 @@ import Synchronization
 /// computation, no I/O).
 ///
 /// Backends are keyed by name, so leases and drain flags survive a reload by themselves; ``retain(_:)`` drops
-/// those of backends a reload removed. Nothing is persisted: a restarted process starts with no leases.
-public final class CapacityLedger: Sendable {
+/// those of backends a reload removed. Nothing is persisted: a restarted process starts with no leases; replicas
+/// that must share their counts use a ``PostgresLedger``.
+public final class CapacityLedger: CallLedger {
     struct Lease {
         var backend: String
         var expires: ContinuousClock.Instant
@@ -31,18 +34,48 @@ public final class CapacityLedger: Sendable {
         var nextExpiry: ContinuousClock.Instant?
     }
 
-    /// What releasing a call's slot did.
-    public enum Release: String, Sendable {
-        /// A lease was held for the call and is gone now.
-        case released
-        /// No lease for this call: never answered here, already released (a replay), expired, or taken before a
-        /// restart.
-        case unknown
+    private let state = Mutex(State())
+    /// The answers given to recent deliveries, for retries.
+    let cache: DeliveryCache
+
+    public init(cache: DeliveryCache = DeliveryCache()) {
+        self.cache = cache
     }
 
-    private let state = Mutex(State())
+    public func route(
+        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
+        at instant: Date
+    ) async -> Routed {
+        route(call, requestID: requestID, digest: digest, in: snapshot, at: instant, now: .now)
+    }
 
-    public init() {}
+    /// ``route(_:requestID:digest:in:at:)`` at `now`, without suspending.
+    /// - Parameter baseline: calls counted elsewhere, added to this ledger's own (a ``PostgresLedger`` deciding
+    ///   while its store is unavailable passes the counts it last read).
+    func route(
+        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
+        at instant: Date = Date(), now: ContinuousClock.Instant, baseline: [String: Occupancy] = [:]
+    ) -> Routed {
+        switch cache.lookup(requestID: requestID, digest: digest, now: now) {
+        case .hit(let decision): return .retry(decision)
+        case .conflict: return .conflict
+        case .miss: break
+        }
+        let decision = decide(call, in: snapshot, at: instant, now: now, baseline: baseline)
+        switch cache.store(requestID: requestID, digest: digest, decision: decision, now: now) {
+        case .miss:
+            return .fresh(decision)
+        case .hit(let first):
+            // A concurrent identical delivery answered first: its backend holds the call's slot.
+            if let callID = call.id, first.backend != decision.backend {
+                assign(callID: callID, to: first.backend, lifetime: snapshot.table.maxCallDuration(of: first.backend))
+            }
+            return .retry(first)
+        case .conflict:
+            if let callID = call.id, decision.backend != nil { releaseSlot(callID: callID) }
+            return .conflict
+        }
+    }
 
     /// Decides the call against `snapshot` with every backend's live calls and drain flag, and takes a slot on
     /// the chosen backend for the call's `id`, atomically.
@@ -51,34 +84,20 @@ public final class CapacityLedger: Sendable {
     /// moved to the new backend if the decision differs. A call without an `id` takes no slot.
     public func decide(
         _ call: IncomingCall, in snapshot: RoutingState.Snapshot, at instant: Date = Date(),
-        now: ContinuousClock.Instant = .now
+        now: ContinuousClock.Instant = .now, baseline: [String: Occupancy] = [:]
     ) -> RouteDecision {
         let table = snapshot.table
         return state.withLock { state in
             let decision = table.decide(call, health: snapshot.health, at: instant) { index in
-                state.backends[table.backends[index].name].map { Occupancy(active: $0.active, draining: $0.draining) }
-                    ?? .idle
+                let name = table.backends[index].name
+                let own = state.backends[name].map { Occupancy(active: $0.active, draining: $0.draining) } ?? .idle
+                guard !baseline.isEmpty, let base = baseline[name] else { return own }
+                return Occupancy(active: base.active + own.active, draining: base.draining || own.draining)
             }
             if let name = decision.backend, let callID = call.id, let index = table.backendIndex(named: name) {
                 Self.take(&state, callID: callID, backend: name, until: now + table.backends[index].maxCallDuration)
             }
             return decision
-        }
-    }
-
-    /// Explains the call as ``decide(_:in:at:now:)`` would decide it, without taking a slot.
-    /// - Parameters:
-    ///   - health: instead of the snapshot's (`explain --down`).
-    ///   - at: the instant for `time:` conditions.
-    public func explain(
-        _ call: IncomingCall, in snapshot: RoutingState.Snapshot, health: HealthView? = nil, at instant: Date = Date()
-    ) -> Explanation {
-        let table = snapshot.table
-        return state.withLock { state in
-            table.explain(call, health: health ?? snapshot.health, at: instant) { index in
-                state.backends[table.backends[index].name].map { Occupancy(active: $0.active, draining: $0.draining) }
-                    ?? .idle
-            }
         }
     }
 
@@ -94,21 +113,28 @@ public final class CapacityLedger: Sendable {
         }
     }
 
-    /// Releases the call's slot (a verified `call.ended`); harmless when there is none.
+    public func release(callID: String) async -> CallRelease {
+        releaseSlot(callID: callID)
+    }
+
+    /// Releases the call's slot, without suspending; harmless when there is none.
     @discardableResult
-    public func release(callID: String) -> Release {
+    func releaseSlot(callID: String) -> CallRelease {
         state.withLock { state in Self.release(&state, callID: callID) ? .released : .unknown }
     }
 
-    /// Drains (`true`) or undrains a backend by name.
     public func setDraining(_ backend: String, _ draining: Bool) {
         state.withLock { state in
             state.backends[backend, default: Entry()].draining = draining
         }
     }
 
-    /// A backend's live calls and drain flag.
-    public func occupancy(of backend: String) -> Occupancy {
+    public func occupancy(of backend: String) async -> Occupancy {
+        currentOccupancy(of: backend)
+    }
+
+    /// A backend's live calls and drain flag, without suspending.
+    public func currentOccupancy(of backend: String) -> Occupancy {
         state.withLock { state in
             state.backends[backend].map { Occupancy(active: $0.active, draining: $0.draining) } ?? .idle
         }
@@ -146,6 +172,13 @@ public final class CapacityLedger: Sendable {
             for (callID, _) in expired { Self.release(&state, callID: callID) }
             state.nextExpiry = earliest
             return expired
+        }
+    }
+
+    /// Every live lease: call ID, backend and the lifetime it has left (a ``PostgresLedger`` writes them back).
+    func leases(now: ContinuousClock.Instant = .now) -> [(callID: String, backend: String, remaining: Duration)] {
+        state.withLock { state in
+            state.leases.map { ($0.key, $0.value.backend, max(.zero, $0.value.expires - now)) }
         }
     }
 

@@ -8,12 +8,12 @@ import SwitchboardCore
 /// `POST /webhooks/events`: Inkbox's signed events, `{id, event_type, timestamp, data}` (docs/http.md#the-events-endpoint).
 ///
 /// Verified exactly like the incoming-call webhook (``SignedDelivery``). `call.ended` releases the slot the call
-/// holds (``CapacityLedger``); every other event type is acknowledged and counted, so one Inkbox subscription
-/// URL can serve several consumers. Events are replayable: a second `call.ended`, or one for a call this process
-/// never answered, is accepted and changes nothing.
+/// holds (``CallLedger``, shared by every replica with a store); every other event type is acknowledged and counted, so one Inkbox subscription
+/// URL can serve several consumers. Events are replayable: a second `call.ended`, or one for a call that holds no
+/// slot, is accepted and changes nothing.
 struct EventsController: Sendable {
     let delivery: SignedDelivery
-    let ledger: CapacityLedger
+    let ledger: any CallLedger
     let metrics: CapacityMetrics
     /// Counts refusal lines the bucket suppressed.
     let refusals: SwitchboardMetrics
@@ -45,7 +45,7 @@ struct EventsController: Sendable {
         }
         let outcome: String
         if event.type == InkboxEvent.callEnded, let callID = event.callID {
-            let release = ledger.release(callID: callID)
+            let release = await ledger.release(callID: callID)
             outcome = release == .released ? "released" : "unknown_call"
             logger.info(
                 "call ended",

@@ -11,9 +11,8 @@ import SwitchboardCore
 /// are computation over the request and the current `RoutingState.Snapshot`.
 struct WebhookController: Sendable {
     let delivery: SignedDelivery
-    let cache: DeliveryCache
     let state: RoutingState
-    let ledger: CapacityLedger
+    let ledger: any CallLedger
     let metrics: SwitchboardMetrics
     let capacityMetrics: CapacityMetrics
     let decisions: DecisionLog
@@ -42,48 +41,31 @@ struct WebhookController: Sendable {
         case .failure(let refusal):
             return refuse(refusal.status, refusal.outcome, refusal.message, request, started, closing: refusal.closing)
         }
-        return body.withUnsafeReadableBytes { bytes in respond(request, headers, body: bytes, started: started) }
+        return await respond(request, headers, body: body, started: started)
     }
 
     private func respond(
-        _ request: Request, _ headers: WebhookVerifier.SignedHeaders, body: UnsafeRawBufferPointer,
-        started: ContinuousClock.Instant
-    ) -> Response {
-        if let refusal = delivery.verify(headers, body: body) {
+        _ request: Request, _ headers: WebhookVerifier.SignedHeaders, body: ByteBuffer, started: ContinuousClock.Instant
+    ) async -> Response {
+        if let refusal = body.withUnsafeReadableBytes({ delivery.verify(headers, body: $0) }) {
             return refuse(refusal.status, refusal.outcome, refusal.message, request, started)
         }
         let requestID = headers.requestID
-        let digest = DeliveryCache.digest(body)
-        switch cache.lookup(requestID: requestID, digest: digest) {
-        case .hit(let decision):
-            return answer(decision, requestID: requestID, call: nil, started: started)
-        case .conflict:
-            return refuse(.conflict, "conflict", "request ID already used with a different body", request, started)
-        case .miss:
-            break
+        let (parsed, digest) = body.withUnsafeReadableBytes { bytes in
+            (Result { () throws(BodyError) in try IncomingCall(json: bytes) }, DeliveryCache.digest(bytes))
         }
         let call: IncomingCall
-        do {
-            call = try IncomingCall(json: body)
-        } catch {
-            return refuse(.badRequest, "bad_request", error.description, request, started)
+        switch parsed {
+        case .success(let value): call = value
+        case .failure(let error): return refuse(.badRequest, "bad_request", error.description, request, started)
         }
         // Decides and takes the chosen backend's slot in one step (docs/routes.md#call-limits).
-        let snapshot = state.snapshot
-        let decision = ledger.decide(call, in: snapshot, at: clock())
-        switch cache.store(requestID: requestID, digest: digest, decision: decision) {
-        case .miss:
+        switch await ledger.route(call, requestID: requestID, digest: digest, in: state.snapshot, at: clock()) {
+        case .fresh(let decision):
             return answer(decision, requestID: requestID, call: call, started: started)
-        case .hit(let first):
-            // A concurrent identical delivery answered first: its backend holds the call's slot.
-            if let callID = call.id, first.backend != decision.backend {
-                let lifetime = first.backend.flatMap { snapshot.table.backendIndex(named: $0) }
-                    .map { snapshot.table.backends[$0].maxCallDuration } ?? Backend.defaultMaxCallDuration
-                ledger.assign(callID: callID, to: first.backend, lifetime: lifetime)
-            }
+        case .retry(let first):
             return answer(first, requestID: requestID, call: nil, started: started)
         case .conflict:
-            if let callID = call.id, decision.backend != nil { ledger.release(callID: callID) }
             return refuse(.conflict, "conflict", "request ID already used with a different body", request, started)
         }
     }

@@ -1,0 +1,383 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import SwitchboardCore
+import Synchronization
+
+/// The ``CallLedger`` every replica shares through PostgreSQL (`serve --store`; docs/operations.md#shared-state).
+///
+/// - Call slots are rows of `switchboard_leases`, taken by one statement (`switchboard_take_slot`) that locks the
+///   backend's row while it counts: replicas deciding at once never put a backend over its `max_calls`.
+/// - Drain flags are rows of `switchboard_backends`; retry answers are rows of `switchboard_deliveries`.
+/// - Decisions read counts and drain flags from a view refreshed every ``StoreSettings/refreshInterval``
+///   (``StoreSync``); the database has the last word when the slot is taken, and a backend it finds full is
+///   passed over and the call decided again.
+///
+/// Each database operation on the request path waits at most ``StoreSettings/budget``. When one fails, the store
+/// is *unavailable* until ``StoreSync`` reaches it again: calls are then decided by the
+/// ``StoreSettings/Unavailable`` policy, from the last counts seen plus this replica's own calls since
+/// (``local``), and written back when the store returns.
+public final class PostgresLedger: CallLedger {
+    let client: PostgresClient
+    let settings: StoreSettings
+    let metrics: StoreMetrics
+    let logger: Logger
+    /// Calls answered while the store is unavailable, and the answers this replica gave (its retry cache).
+    let local: CapacityLedger
+    let view: Mutex<StoreView>
+
+    public init(settings: StoreSettings, metrics: StoreMetrics, logger: Logger, cache: DeliveryCache = DeliveryCache())
+        throws(StoreURLError)
+    {
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        local = CapacityLedger(cache: cache)
+        view = Mutex(StoreView())
+    }
+
+    public func route(
+        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
+        at instant: Date
+    ) async -> Routed {
+        switch local.cache.lookup(requestID: requestID, digest: digest) {
+        case .hit(let decision): return .retry(decision)
+        case .conflict: return .conflict
+        case .miss: break
+        }
+        guard let counts = view.withLock({ $0.availability == .available ? $0.counts : nil }) else {
+            return decideWithoutStore(call, requestID: requestID, digest: digest, in: snapshot, at: instant)
+        }
+        do {
+            let hex = digest.hexString
+            if let first = try await operation("lookup", { try await self.delivery(requestID) }) {
+                guard first.digest == hex else { return .conflict }
+                _ = local.cache.store(requestID: requestID, digest: digest, decision: first.decision)
+                return .retry(first.decision)
+            }
+            let decision = try await decideAndTake(call, in: snapshot, at: instant, counts: counts)
+            if let first = try await operation("remember", {
+                try await self.remember(requestID, digest: hex, decision: decision)
+            }) {
+                // Another replica answered the same delivery between our lookup and now: its answer stands.
+                return try await yield(to: first, call: call, decision: decision, digest: hex, snapshot: snapshot)
+            }
+            _ = local.cache.store(requestID: requestID, digest: digest, decision: decision)
+            return .fresh(decision)
+        } catch {
+            markUnavailable(error)
+            return decideWithoutStore(call, requestID: requestID, digest: digest, in: snapshot, at: instant)
+        }
+    }
+
+    public func release(callID: String) async -> CallRelease {
+        let local = local.releaseSlot(callID: callID)
+        guard isAvailable else {
+            remember(release: callID)
+            return local
+        }
+        do {
+            let backend = try await operation("release", {
+                try await self.client.query(
+                    "DELETE FROM switchboard_leases WHERE call_id = \(callID) RETURNING backend", logger: self.logger
+                ).collect().first?.decode(String.self)
+            })
+            if let backend { view.withLock { $0.counts[backend]?.active -= 1 } }
+            return backend != nil ? .released : local
+        } catch {
+            markUnavailable(error)
+            remember(release: callID)
+            return local
+        }
+    }
+
+    public func setDraining(_ backend: String, _ draining: Bool) async throws(LedgerError) {
+        guard isAvailable else {
+            throw LedgerError(
+                "the store is unavailable, so the drain could not reach every replica; try again once /status shows it available"
+            )
+        }
+        do {
+            try await operation("drain") {
+                try await self.client.query(
+                    """
+                    INSERT INTO switchboard_backends (name, draining, changed_at) VALUES (\(backend), \(draining), now())
+                    ON CONFLICT (name) DO UPDATE SET draining = excluded.draining, changed_at = now()
+                    """, logger: self.logger
+                )
+            }
+            view.withLock { $0.counts[backend, default: .idle].draining = draining }
+        } catch {
+            markUnavailable(error)
+            throw LedgerError("the store did not take the drain (\(Self.describe(error))); nothing changed")
+        }
+    }
+
+    public func occupancy(of backend: String) async -> Occupancy {
+        if isAvailable, let fresh = try? await operation("occupancy", { try await self.count(backend) }) {
+            return fresh
+        }
+        return occupancies()[backend] ?? .idle
+    }
+
+    public func occupancies() -> [String: Occupancy] {
+        let (counts, available) = view.withLock { ($0.counts, $0.availability == .available) }
+        guard !available else { return counts }
+        return counts.merging(local.occupancies()) { shared, own in
+            Occupancy(active: shared.active + own.active, draining: shared.draining || own.draining)
+        }
+    }
+
+    /// Whether request-path operations go to the database now.
+    var isAvailable: Bool { view.withLock { $0.availability == .available } }
+
+    /// The store's state for `/status`, `/readyz` and the operator page.
+    public var status: StoreStatus {
+        view.withLock { view in
+            StoreStatus(
+                url: settings.url.description, availability: view.availability, since: view.since,
+                lastError: view.lastError, policy: settings.unavailable, replicaID: settings.replicaID,
+                replicas: view.replicas
+            )
+        }
+    }
+
+    // MARK: Deciding
+
+    /// Decides with the shared counts and takes the slot in the database; a backend the database finds full or
+    /// draining is passed over and the call decided again, at most once per backend.
+    private func decideAndTake(
+        _ call: IncomingCall, in snapshot: RoutingState.Snapshot, at instant: Date, counts: [String: Occupancy]
+    ) async throws -> RouteDecision {
+        let table = snapshot.table
+        var overrides: [String: Occupancy] = [:]
+        for _ in 0...table.backends.count {
+            let decision = table.decide(call, health: snapshot.health, at: instant) { index in
+                let name = table.backends[index].name
+                return overrides[name] ?? counts[name] ?? .idle
+            }
+            guard let backend = decision.backend, let callID = call.id, let index = table.backendIndex(named: backend)
+            else { return decision }
+            let limit = table.limit(of: index, health: snapshot.health)
+            let lifetime = table.backends[index].maxCallDuration
+            let result = try await operation("take") {
+                try await self.take(callID: callID, backend: backend, limit: limit, lifetime: lifetime)
+            }
+            switch result {
+            case "full":
+                overrides[backend] = Occupancy(active: limit ?? 0, draining: counts[backend]?.draining ?? false)
+            case "draining":
+                overrides[backend] = Occupancy(active: counts[backend]?.active ?? 0, draining: true)
+            default:
+                view.withLock { $0.counts[backend, default: .idle].active += 1 }
+                return decision
+            }
+        }
+        // Every backend the table could choose was passed over: the fallback ladder's end.
+        return table.decide(call, health: snapshot.health, at: instant) { index in
+            overrides[table.backends[index].name] ?? counts[table.backends[index].name] ?? .idle
+        }
+    }
+
+    /// The decision while the store is unavailable, by the `--store-unavailable` policy.
+    private func decideWithoutStore(
+        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
+        at instant: Date
+    ) -> Routed {
+        metrics.fallback(policy: settings.unavailable)
+        switch settings.unavailable {
+        case .reject:
+            return .fresh(RouteDecision(route: nil, backend: nil, answer: .reject))
+        case .local:
+            let baseline = view.withLock { $0.counts }
+            return local.route(
+                call, requestID: requestID, digest: digest, in: snapshot, at: instant, now: .now, baseline: baseline
+            )
+        }
+    }
+
+    /// A concurrent delivery of the same request ID on another replica stored its answer first: answer the same,
+    /// and leave the call's slot where that answer put it.
+    private func yield(
+        to first: StoredDelivery, call: IncomingCall, decision: RouteDecision, digest: String,
+        snapshot: RoutingState.Snapshot
+    ) async throws -> Routed {
+        guard let callID = call.id, let ours = decision.backend else {
+            return first.digest == digest ? .retry(first.decision) : .conflict
+        }
+        if first.digest == digest, let theirs = first.decision.backend {
+            guard theirs != ours else { return .retry(first.decision) }
+            let lifetime = snapshot.table.maxCallDuration(of: theirs)
+            _ = try await operation("take") {
+                try await self.take(callID: callID, backend: theirs, limit: nil, lifetime: lifetime)
+            }
+            return .retry(first.decision)
+        }
+        try await operation("release") {
+            try await self.client.query(
+                "DELETE FROM switchboard_leases WHERE call_id = \(callID) AND backend = \(ours)", logger: self.logger
+            )
+        }
+        return first.digest == digest ? .retry(first.decision) : .conflict
+    }
+
+    // MARK: Statements
+
+    private func take(callID: String, backend: String, limit: Int?, lifetime: Duration) async throws -> String {
+        let rows = try await client.query(
+            """
+            SELECT switchboard_take_slot(\(callID), \(backend), \(limit), \(lifetime.wholeMilliseconds), \(settings.replicaID))
+            """, logger: logger
+        ).collect()
+        return try rows.first?.decode(String.self) ?? "full"
+    }
+
+    private func delivery(_ requestID: String) async throws -> StoredDelivery? {
+        let rows = try await client.query(
+            """
+            SELECT digest, route, backend, action, url FROM switchboard_deliveries
+            WHERE request_id = \(requestID) AND stored_at > now() - \(settings.deliveryTTL.wholeMilliseconds) * interval '1 millisecond'
+            """, logger: logger
+        ).collect()
+        return try rows.first.map { try StoredDelivery(row: $0) }
+    }
+
+    /// Stores the answer given to a delivery; returns the one another replica stored first, if it did.
+    private func remember(_ requestID: String, digest: String, decision: RouteDecision) async throws -> StoredDelivery? {
+        let (action, url) = StoredDelivery.columns(decision.answer)
+        let ttl = settings.deliveryTTL.wholeMilliseconds
+        let inserted = try await client.query(
+            """
+            INSERT INTO switchboard_deliveries AS d (request_id, digest, route, backend, action, url)
+            VALUES (\(requestID), \(digest), \(decision.route), \(decision.backend), \(action), \(url))
+            ON CONFLICT (request_id) DO UPDATE SET digest = excluded.digest, route = excluded.route,
+                backend = excluded.backend, action = excluded.action, url = excluded.url, stored_at = now()
+            WHERE d.stored_at <= now() - \(ttl) * interval '1 millisecond'
+            RETURNING 1
+            """, logger: logger
+        ).collect()
+        return inserted.isEmpty ? try await delivery(requestID) : nil
+    }
+
+    /// A backend's live calls and drain flag, read from the database now.
+    private func count(_ backend: String) async throws -> Occupancy {
+        let rows = try await client.query(
+            """
+            SELECT (SELECT count(*) FROM switchboard_leases WHERE backend = \(backend) AND expires_at > now()),
+                   coalesce((SELECT draining FROM switchboard_backends WHERE name = \(backend)), false)
+            """, logger: logger
+        ).collect()
+        guard let (active, draining) = try rows.first?.decode((Int, Bool).self) else { return .idle }
+        return Occupancy(active: active, draining: draining)
+    }
+
+    // MARK: Availability
+
+    /// Runs one database operation within the budget, timed in `switchboard_store_operation_duration_seconds`.
+    @discardableResult
+    func operation<Value: Sendable>(
+        _ name: String, _ body: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        let started = ContinuousClock.now
+        do {
+            let value = try await withBudget(settings.budget, body)
+            metrics.operation(name, duration: started.duration(to: .now))
+            return value
+        } catch {
+            metrics.failure(name)
+            throw error
+        }
+    }
+
+    /// Marks the store unavailable after a failed operation: one log line for the change, not one per request.
+    func markUnavailable(_ error: any Error) {
+        let changed = view.withLock { view -> Bool in
+            guard view.availability != .unavailable else { return false }
+            view.availability = .unavailable
+            view.since = Date()
+            view.lastError = Self.describe(error)
+            return true
+        }
+        guard changed else { return }
+        metrics.available(false)
+        logger.error(
+            "store unavailable; deciding by the --store-unavailable policy until it answers again",
+            metadata: ["store": "\(settings.url)", "policy": "\(settings.unavailable.rawValue)",
+                       "error": "\(Self.describe(error))"]
+        )
+    }
+
+    /// A `call.ended` seen while the store is unavailable, applied to it when it returns.
+    private func remember(release callID: String) {
+        view.withLock { view in
+            guard view.pendingReleases.count < StoreView.maxPendingReleases else { return }
+            view.pendingReleases.insert(callID)
+        }
+    }
+
+    /// A database error in words that hold neither the URL nor the password.
+    public static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as PSQLError:
+            if let message = error.serverInfo?[.message] { return "database error: \(message)" }
+            return "database error: \(error.code)"
+        case let error as BudgetExceeded: return error.description
+        case let error as StoreError: return error.description
+        default: return "\(type(of: error))"
+        }
+    }
+}
+
+/// What the request path and `/status` know of the store between refreshes.
+struct StoreView {
+    /// Releases kept for the store's return at most; past it they wait for their lease's expiry.
+    static let maxPendingReleases = 100_000
+
+    var availability: StoreAvailability = .connecting
+    var since = Date()
+    var lastError: String?
+    /// Live calls and drain flags of every backend the store knows, as last refreshed (plus this replica's takes).
+    var counts: [String: Occupancy] = [:]
+    var replicas: [ReplicaRecord] = []
+    /// Call IDs whose `call.ended` arrived while the store was unavailable.
+    var pendingReleases: Set<String> = []
+}
+
+/// A delivery's answer as `switchboard_deliveries` keeps it.
+struct StoredDelivery {
+    var digest: String
+    var decision: RouteDecision
+
+    init(row: PostgresRow) throws {
+        let (digest, route, backend, action, url) = try row.decode((String, String?, String?, String, String?).self)
+        self.digest = digest
+        let answer: WebhookAnswer =
+            switch (action, url) {
+            case ("answer", let url?): .answer(url: url)
+            case ("answer", nil): .numberDefault
+            default: .reject
+            }
+        decision = RouteDecision(route: route, backend: backend, answer: answer)
+    }
+
+    static func columns(_ answer: WebhookAnswer) -> (action: String, url: String?) {
+        switch answer {
+        case .answer(let url): ("answer", url)
+        case .numberDefault: ("answer", nil)
+        case .reject: ("reject", nil)
+        }
+    }
+}
+
+extension SHA256Digest {
+    /// Lowercase hex, as `switchboard_deliveries.digest` holds it.
+    var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2 * Self.byteCount)
+        for byte in self { bytes += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,50 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+import Synchronization
+
+/// The shared store's metrics (docs/http.md#metrics): whether it is available, what each operation costs, and
+/// the calls decided without it.
+public final class StoreMetrics: Sendable {
+    /// The operations timed in `switchboard_store_operation_duration_seconds{operation}`.
+    static let operations = ["lookup", "take", "remember", "release", "drain", "occupancy", "refresh", "heartbeat", "reconcile"]
+
+    private let up: CoreMetrics.Gauge
+    private let durations: [String: CoreMetrics.Timer]
+    private let failures: [String: CoreMetrics.Counter]
+    private let fallbacks: [StoreSettings.Unavailable: CoreMetrics.Counter]
+
+    public init(registry: PrometheusCollectorRegistry) {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["switchboard_store_operation_duration_seconds"] = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(150),
+        ]
+        up = CoreMetrics.Gauge(label: "switchboard_store_up", dimensions: [], factory: factory)
+        durations = Dictionary(uniqueKeysWithValues: Self.operations.map { name in
+            (name, CoreMetrics.Timer(
+                label: "switchboard_store_operation_duration_seconds", dimensions: [("operation", name)], factory: factory
+            ))
+        })
+        failures = Dictionary(uniqueKeysWithValues: Self.operations.map { name in
+            (name, CoreMetrics.Counter(
+                label: "switchboard_store_operation_failures_total", dimensions: [("operation", name)], factory: factory
+            ))
+        })
+        fallbacks = Dictionary(uniqueKeysWithValues: StoreSettings.Unavailable.allCases.map { policy in
+            (policy, CoreMetrics.Counter(
+                label: "switchboard_store_fallback_decisions_total", dimensions: [("policy", policy.rawValue)],
+                factory: factory
+            ))
+        })
+        up.record(0)
+    }
+
+    func available(_ available: Bool) { up.record(available ? 1 : 0) }
+
+    func operation(_ name: String, duration: Duration) { durations[name]?.record(duration: duration) }
+
+    func failure(_ name: String) { failures[name]?.increment() }
+
+    func fallback(policy: StoreSettings.Unavailable) { fallbacks[policy]?.increment() }
+}
