@@ -204,16 +204,20 @@ struct BusinessCalendarTests {
         #expect(friday.reasons == ["open: mon-fri 09:00-17:00"])
     }
 
-    /// The states precomputed at load and the ones computed on the spot (outside that span) agree.
+    /// The states precomputed at load, the remembered segment and the states computed on the spot agree.
     @Test func precomputedAndOnTheSpotStatesAgree() throws {
         let calendar = try Self.calendar(Self.support)
         let start = Int64(Date().timeIntervalSince1970) - 10 * 86_400
         for step in 0..<(60 * 48) {
             let instant = start + Int64(step) * 1_800 + 7
-            let day = CivilDate(dayNumber: Int(calendar.clock.local(instant).floorDivided(by: 86_400)))
-            let local = calendar.states(from: day.adding(days: -1), through: day.adding(days: 1))
+            let day = CivilDate(dayNumber: Int(calendar.rules.clock.local(instant).floorDivided(by: 86_400)))
+            let local = calendar.rules.states(from: day.adding(days: -1), through: day.adding(days: 1))
             let expected = calendar.describe(local.states[try #require(local.segment(at: instant))])
             #expect(calendar.state(at: Date(timeIntervalSince1970: TimeInterval(instant))) == expected)
+            // In order (the remembered segment answers) and from a far instant (it does not).
+            #expect(calendar.isOpen(at: Date(timeIntervalSince1970: TimeInterval(instant))) == expected.isOpen)
+            #expect(calendar.isOpen(at: Date(timeIntervalSince1970: TimeInterval(start - instant % 86_400))) == calendar
+                .state(at: Date(timeIntervalSince1970: TimeInterval(start - instant % 86_400))).isOpen)
         }
         // Far outside the precomputed span.
         #expect(calendar.state(at: Self.at("2040-01-04T15:00:00Z")).description == "open: mon-fri 09:00-17:00")

@@ -21,21 +21,21 @@ extension BusinessCalendar {
 
     /// The opening times of every local day from `first` through `last`.
     public func days(from first: CivilDate, through last: CivilDate) -> [Day] {
-        let timeline = states(from: first, through: last)
+        let timeline = rules.states(from: first, through: last)
         var days: [Day] = []
         var segment = 0
-        let outside = outsideReasons.map { reasons[Int($0)] }
+        let outside = outsideReasons.map { rules.reasons[Int($0)] }
         for dayNumber in first.dayNumber...last.dayNumber {
             let date = CivilDate(dayNumber: dayNumber)
-            let dayStart = clock.instant(local: date.midnight)
-            let dayEnd = clock.instant(local: date.adding(days: 1).midnight)
+            let dayStart = rules.clock.instant(local: date.midnight)
+            let dayEnd = rules.clock.instant(local: date.adding(days: 1).midnight)
             var day = Day(date: date, openings: [], reasons: [])
             while segment < timeline.starts.count, timeline.end(of: segment) <= dayStart { segment += 1 }
             var index = segment
             while index < timeline.starts.count, timeline.starts[index] < dayEnd {
                 let state = timeline.states[index]
                 let start = max(timeline.starts[index], dayStart), end = min(timeline.end(of: index), dayEnd)
-                let reason = reasons[Int(state.reason)]
+                let reason = rules.reasons[Int(state.reason)]
                 if !day.reasons.contains(reason) { day.reasons.append(reason) }
                 if state.isOpen {
                     if let last = day.openings.last, last.end == Self.date(start) {
@@ -59,14 +59,14 @@ extension BusinessCalendar {
 
     /// The states of being outside a day's windows: outside the weekly hours, outside a special day's hours.
     private var outsideReasons: [Int32] {
-        [0] + specials.values.filter { !$0.windows.isEmpty }.map(\.closed)
+        [0] + rules.specials.values.filter { !$0.windows.isEmpty }.map(\.closed)
     }
 
     private static func date(_ instant: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(instant)) }
 
     /// `HH:MM` on `date`'s wall clock; `24:00` for the next midnight.
     private func wallClock(_ instant: Int64, date: CivilDate) -> String {
-        let minutes = (clock.local(instant) - date.midnight) / 60
+        let minutes = (rules.clock.local(instant) - date.midnight) / 60
         return String(format: "%02d:%02d", Int(minutes / 60), Int(minutes % 60))
     }
 }

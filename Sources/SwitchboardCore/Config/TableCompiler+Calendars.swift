@@ -33,10 +33,11 @@ extension TableCompiler {
             }
         }
         guard let zone else { return nil }
-        return BusinessCalendar(
-            name: entry.key, zone: zone, weekly: weekly?.windows, closures: closures.map(\.closure), specials: specials,
-            events: events, reasons: reasons, around: loadedAt
+        let rules = BusinessCalendar.Rules(
+            clock: ZoneClock(zone: zone), weekly: weekly?.windows, closures: closures.map(\.closure), specials: specials,
+            events: events, reasons: reasons
         )
+        return BusinessCalendar(name: entry.key, rules: rules, around: loadedAt)
     }
 
     /// `hours: { mon-fri: "09:00-17:00", sat: ["10:00-12:00", "13:00-15:00"] }`
