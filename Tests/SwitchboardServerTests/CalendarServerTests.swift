@@ -94,6 +94,32 @@ struct CalendarServerTests {
         }
     }
 
+    /// A reload that names a new, broken `.ics` file fails; fixing that file reloads.
+    @Test func fixingABrokenNewCalendarFileReloads() async throws {
+        let directory = try Self.directory(ics: Self.event(on: "20260101", "New Year's Day"))
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let other = directory.appendingPathComponent("holidays/other.ics").path
+        try "not a calendar".write(toFile: other, atomically: true, encoding: .utf8)
+        try await LiveSwitchboard.with(
+            routesFile: directory.appendingPathComponent("routes.yaml").path, watchRoutes: true,
+            configure: { $0.routingClock = { Self.thanksgiving } }
+        ) { live in
+            try Self.routes(ics: "holidays/other.ics").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
+            #expect(try await eventually {
+                let table = try await live.admin(.get, "/status").json["table"] as? [String: Any]
+                return (table?["last_reload_error"] as? String)?.contains("\(other):1:1: not an iCalendar file") == true
+            })
+            #expect(try await live.answer(callID: "before") == "open")
+            // Written until it is seen: the first write may land while the watcher moves to the new set of files.
+            var version = 0
+            #expect(try await eventually {
+                version += 1
+                try Self.event(on: "20261126", "Thanksgiving \(version)").write(toFile: other, atomically: true, encoding: .utf8)
+                return try await live.answer(callID: UUID().uuidString) == "holiday"
+            })
+        }
+    }
+
     /// When a reload names another `.ics` file, the watcher follows it.
     @Test func watcherFollowsANewCalendarFile() async throws {
         let directory = try Self.directory(ics: Self.event(on: "20260101", "New Year's Day"))

@@ -28,7 +28,9 @@ extension RoutingTable {
         var compiler = TableCompiler(reader: ConfigReader(file: file, environment: environment))
         let table = compiler.compile(yaml)
         let diagnostics = compiler.reader.diagnostics
-        guard let table, !diagnostics.hasErrors else { throw ConfigError(diagnostics: diagnostics.sorted) }
+        guard let table, !diagnostics.hasErrors else {
+            throw ConfigError(diagnostics: diagnostics.sorted, calendarFiles: compiler.calendarFilePaths)
+        }
         self = table
     }
 }

@@ -28,7 +28,7 @@ struct RoutesWatcher: Service {
             let watcher = FileWatcher(paths: watching, configuration: configuration, logger: logger) { _ in
                 continuation.yield()
             }
-            let followNewFiles = await withTaskGroup(of: Void.self) { group in
+            let next: [String]? = await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     do {
                         try await watcher.run()
@@ -51,21 +51,31 @@ struct RoutesWatcher: Service {
                         continue
                     }
                     lastContent = content
-                    await reloader.reload(reason: "file change")
-                    if watchedFiles() != watching { return true }
+                    let failure: ConfigError?
+                    switch await reloader.reload(reason: "file change") {
+                    case .success: failure = nil
+                    case .failure(let error): failure = error
+                    }
+                    let wanted = watchedFiles(after: failure)
+                    if wanted != watching { return wanted }
                 }
-                return false
+                return nil
             }
-            guard followNewFiles else { return }
-            files = watchedFiles()
+            guard let next else { return }
+            files = next
             // A new file may have changed since the reload read it: compare afresh (at worst one extra reload).
             lastContent = nil
             logger.debug("watching a new set of calendar files", metadata: ["files": "\(files.dropFirst())"])
         }
     }
 
-    /// The routes file, then every `.ics` file of the running table.
-    private func watchedFiles() -> [String] { [path] + state.snapshot.table.calendarFiles }
+    /// The routes file, every `.ics` file of the running table, and those a failed reload named: fixing a broken
+    /// new `.ics` file reloads too.
+    private func watchedFiles(after failure: ConfigError? = nil) -> [String] {
+        var files = [path] + state.snapshot.table.calendarFiles
+        for file in failure?.calendarFiles ?? [] where !files.contains(file) { files.append(file) }
+        return files
+    }
 
     /// A digest of the files' bytes, or nil when the routes file cannot be read (mid-swap, deleted). An `.ics` file
     /// that cannot be read counts as a change, so the reload reports it.
