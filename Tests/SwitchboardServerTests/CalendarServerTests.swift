@@ -94,54 +94,52 @@ struct CalendarServerTests {
         }
     }
 
-    /// A reload that names a new, broken `.ics` file fails; fixing that file reloads.
-    @Test func fixingABrokenNewCalendarFileReloads() async throws {
+    /// A watched Switchboard on Thanksgiving 2026 whose calendar reads `holidays/us.ics` (New Year's Day only), with
+    /// `holidays/other.ics` holding `other` beside it; `body` gets the other file's path.
+    static func watching(other: String, _ body: @Sendable (LiveSwitchboard, String) async throws -> Void) async throws {
         let directory = try Self.directory(ics: Self.event(on: "20260101", "New Year's Day"))
         defer { try? FileManager.default.removeItem(at: directory) }
-        let other = directory.appendingPathComponent("holidays/other.ics").path
-        try "not a calendar".write(toFile: other, atomically: true, encoding: .utf8)
+        let path = directory.appendingPathComponent("holidays/other.ics").path
+        try other.write(toFile: path, atomically: true, encoding: .utf8)
         try await LiveSwitchboard.with(
             routesFile: directory.appendingPathComponent("routes.yaml").path, watchRoutes: true,
             configure: { $0.routingClock = { Self.thanksgiving } }
-        ) { live in
+        ) { live in try await body(live, path) }
+    }
+
+    /// Writes a Thanksgiving closure to `path` until a webhook is routed by it (the first write may land while the
+    /// watcher moves to a new set of files); false when none is within the wait.
+    static func thanksgivingTakesEffect(writing path: String, _ live: LiveSwitchboard) async throws -> Bool {
+        var version = 0
+        return try await eventually {
+            version += 1
+            try Self.event(on: "20261126", "Thanksgiving \(version)").write(toFile: path, atomically: true, encoding: .utf8)
+            return try await live.answer(callID: UUID().uuidString) == "holiday"
+        }
+    }
+
+    /// A reload that names a new, broken `.ics` file fails; fixing that file reloads.
+    @Test func fixingABrokenNewCalendarFileReloads() async throws {
+        try await Self.watching(other: "not a calendar") { live, other in
             try Self.routes(ics: "holidays/other.ics").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
             #expect(try await eventually {
                 let table = try await live.admin(.get, "/status").json["table"] as? [String: Any]
                 return (table?["last_reload_error"] as? String)?.contains("\(other):1:1: not an iCalendar file") == true
             })
             #expect(try await live.answer(callID: "before") == "open")
-            // Written until it is seen: the first write may land while the watcher moves to the new set of files.
-            var version = 0
-            #expect(try await eventually {
-                version += 1
-                try Self.event(on: "20261126", "Thanksgiving \(version)").write(toFile: other, atomically: true, encoding: .utf8)
-                return try await live.answer(callID: UUID().uuidString) == "holiday"
-            })
+            #expect(try await Self.thanksgivingTakesEffect(writing: other, live))
         }
     }
 
     /// When a reload names another `.ics` file, the watcher follows it.
     @Test func watcherFollowsANewCalendarFile() async throws {
-        let directory = try Self.directory(ics: Self.event(on: "20260101", "New Year's Day"))
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let other = directory.appendingPathComponent("holidays/other.ics").path
-        try Self.event(on: "20260101", "New Year's Day").write(toFile: other, atomically: true, encoding: .utf8)
-        try await LiveSwitchboard.with(
-            routesFile: directory.appendingPathComponent("routes.yaml").path, watchRoutes: true,
-            configure: { $0.routingClock = { Self.thanksgiving } }
-        ) { live in
+        try await Self.watching(other: Self.event(on: "20260101", "New Year's Day")) { live, other in
             try Self.routes(ics: "holidays/other.ics").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
             #expect(await eventually {
                 live.switchboard.state.snapshot.table.calendarFiles.first?.hasSuffix("holidays/other.ics") == true
             })
             #expect(try await live.answer(callID: "before") == "open")
-            // Written until it is seen: the first write may land while the watcher moves to the new set of files.
-            var version = 0
-            #expect(try await eventually {
-                version += 1
-                try Self.event(on: "20261126", "Thanksgiving \(version)").write(toFile: other, atomically: true, encoding: .utf8)
-                return try await live.answer(callID: UUID().uuidString) == "holiday"
-            })
+            #expect(try await Self.thanksgivingTakesEffect(writing: other, live))
         }
     }
 }
