@@ -39,7 +39,9 @@ struct ShowCalendar: ParsableCommand {
         let table = try options.load()
         guard let calendar = table.calendar(named: name) else {
             let known = table.calendars.map(\.name)
-            printError("\(name): no such calendar (" + (known.isEmpty ? "the table has none" : "calendars: \(known.joined(separator: ", "))") + ")")
+            printError(
+                "\(name): no such calendar ("
+                    + (known.isEmpty ? "the table has none" : "calendars: \(known.joined(separator: ", "))") + ")")
             throw ExitCode(1)
         }
         let (first, last) = try range()
@@ -61,8 +63,12 @@ struct ShowCalendar: ParsableCommand {
     }
 
     private func range() throws -> (CivilDate, CivilDate) {
-        guard let first = CivilDate(from) else { throw ValidationError("--from must be a date like 2026-01-31, not '\(from)'") }
-        guard let last = CivilDate(to) else { throw ValidationError("--to must be a date like 2026-12-31, not '\(to)'") }
+        guard let first = CivilDate(from) else {
+            throw ValidationError("--from must be a date like 2026-01-31, not '\(from)'")
+        }
+        guard let last = CivilDate(to) else {
+            throw ValidationError("--to must be a date like 2026-12-31, not '\(to)'")
+        }
         return (first, last)
     }
 
@@ -76,14 +82,18 @@ struct ShowCalendar: ParsableCommand {
                     "date": "\(day.date)",
                     "weekday": CivilDate.weekdayNames[day.date.weekday],
                     "open": day.openings.map {
-                        ["from": $0.localStart, "to": $0.localEnd,
-                         "start": $0.start.formatted(.iso8601), "end": $0.end.formatted(.iso8601)]
+                        [
+                            "from": $0.localStart, "to": $0.localEnd,
+                            "start": $0.start.formatted(.iso8601), "end": $0.end.formatted(.iso8601),
+                        ]
                     },
                     "why": day.reasons,
                 ] as [String: Any]
             },
         ]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 }

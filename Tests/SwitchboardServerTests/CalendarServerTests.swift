@@ -38,7 +38,8 @@ struct CalendarServerTests {
     /// A directory with `routes.yaml` and `holidays/us.ics` (the U.S. federal holidays fixture).
     static func directory(ics: String? = nil) throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("calendar-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("holidays"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("holidays"), withIntermediateDirectories: true)
         try routes().write(to: directory.appendingPathComponent("routes.yaml"), atomically: true, encoding: .utf8)
         let text = try ics ?? String(contentsOfFile: Fixture.usHolidaysPath, encoding: .utf8)
         try text.write(to: directory.appendingPathComponent("holidays/us.ics"), atomically: true, encoding: .utf8)
@@ -65,8 +66,9 @@ struct CalendarServerTests {
                 .get, "/admin/explain?caller=%2B14155550999&number=%2B14155550100&at=2026-11-26T15:00:00Z"
             ).json
             #expect(explanation["matched_route"] as? String == "closed")
-            #expect((explanation["steps"] as? [String])?.first
-                == "calendar 'support' is closed: Thanksgiving Day (holidays/us.ics line 108)")
+            #expect(
+                (explanation["steps"] as? [String])?.first
+                    == "calendar 'support' is closed: Thanksgiving Day (holidays/us.ics line 108)")
         }
     }
 
@@ -85,11 +87,12 @@ struct CalendarServerTests {
             // A broken file: the running table stays, and /status names the file and line.
             try "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20261131\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
                 .write(toFile: ics, atomically: true, encoding: .utf8)
-            #expect(try await eventually {
-                let table = try await live.admin(.get, "/status").json["table"] as? [String: Any]
-                return (table?["last_reload_error"] as? String)?.contains(
-                    "\(ics):3:1: DTSTART '20261131' is not a valid date (2026-11-31 does not exist)") == true
-            })
+            #expect(
+                try await eventually {
+                    let table = try await live.admin(.get, "/status").json["table"] as? [String: Any]
+                    return (table?["last_reload_error"] as? String)?.contains(
+                        "\(ics):3:1: DTSTART '20261131' is not a valid date (2026-11-31 does not exist)") == true
+                })
             #expect(try await live.answer(callID: UUID().uuidString) == "holiday")
         }
     }
@@ -113,7 +116,8 @@ struct CalendarServerTests {
         var version = 0
         return try await eventually {
             version += 1
-            try Self.event(on: "20261126", "Thanksgiving \(version)").write(toFile: path, atomically: true, encoding: .utf8)
+            try Self.event(on: "20261126", "Thanksgiving \(version)").write(
+                toFile: path, atomically: true, encoding: .utf8)
             return try await live.answer(callID: UUID().uuidString) == "holiday"
         }
     }
@@ -122,10 +126,12 @@ struct CalendarServerTests {
     @Test func fixingABrokenNewCalendarFileReloads() async throws {
         try await Self.watching(other: "not a calendar") { live, other in
             try Self.routes(ics: "holidays/other.ics").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
-            #expect(try await eventually {
-                let table = try await live.admin(.get, "/status").json["table"] as? [String: Any]
-                return (table?["last_reload_error"] as? String)?.contains("\(other):1:1: not an iCalendar file") == true
-            })
+            #expect(
+                try await eventually {
+                    let table = try await live.admin(.get, "/status").json["table"] as? [String: Any]
+                    return (table?["last_reload_error"] as? String)?.contains("\(other):1:1: not an iCalendar file")
+                        == true
+                })
             #expect(try await live.answer(callID: "before") == "open")
             #expect(try await Self.thanksgivingTakesEffect(writing: other, live))
         }
@@ -135,9 +141,10 @@ struct CalendarServerTests {
     @Test func watcherFollowsANewCalendarFile() async throws {
         try await Self.watching(other: Self.event(on: "20260101", "New Year's Day")) { live, other in
             try Self.routes(ics: "holidays/other.ics").write(toFile: live.routesPath, atomically: true, encoding: .utf8)
-            #expect(await eventually {
-                live.switchboard.state.snapshot.table.calendarFiles.first?.hasSuffix("holidays/other.ics") == true
-            })
+            #expect(
+                await eventually {
+                    live.switchboard.state.snapshot.table.calendarFiles.first?.hasSuffix("holidays/other.ics") == true
+                })
             #expect(try await live.answer(callID: "before") == "open")
             #expect(try await Self.thanksgivingTakesEffect(writing: other, live))
         }

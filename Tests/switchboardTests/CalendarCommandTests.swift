@@ -30,7 +30,9 @@ struct CalendarCommandTests {
     }
 
     @Test func argumentsParse() throws {
-        let command = try SwitchboardCommand.parseAsRoot(["calendar", "support", "--routes", "r.yaml", "--from", "2026-01-01", "--to", "2026-01-31", "--json"])
+        let command = try SwitchboardCommand.parseAsRoot([
+            "calendar", "support", "--routes", "r.yaml", "--from", "2026-01-01", "--to", "2026-01-31", "--json",
+        ])
         let calendar = try #require(command as? ShowCalendar)
         #expect(calendar.name == "support")
         #expect(calendar.options.routes == "r.yaml")
@@ -39,32 +41,38 @@ struct CalendarCommandTests {
 
     @Test func printsEachDayWithTheEntryThatDecided() async throws {
         let (scratch, routes) = try Self.scratch()
-        let result = try await ChildProcess.run(["calendar", "support", "--routes", routes, "--from", "2026-11-26", "--to", "2026-11-29"])
+        let result = try await ChildProcess.run([
+            "calendar", "support", "--routes", routes, "--from", "2026-11-26", "--to", "2026-11-29",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout == """
-            calendar support (America/New_York)
-            DATE        DAY  OPEN         WHY
-            2026-11-26  thu  closed       closed: Thanksgiving Day (holidays.ics line 108)
-            2026-11-27  fri  09:00-17:00  open: mon-fri 09:00-17:00
-            2026-11-28  sat  10:00-13:00  open: sat 10:00-13:00
-            2026-11-29  sun  closed       closed: outside hours (mon-fri 09:00-17:00; sat 10:00-13:00)
+        #expect(
+            result.stdout == """
+                calendar support (America/New_York)
+                DATE        DAY  OPEN         WHY
+                2026-11-26  thu  closed       closed: Thanksgiving Day (holidays.ics line 108)
+                2026-11-27  fri  09:00-17:00  open: mon-fri 09:00-17:00
+                2026-11-28  sat  10:00-13:00  open: sat 10:00-13:00
+                2026-11-29  sun  closed       closed: outside hours (mon-fri 09:00-17:00; sat 10:00-13:00)
 
-            """)
+                """)
         _ = scratch
     }
 
     @Test func printsJSON() async throws {
         let (scratch, routes) = try Self.scratch()
-        let result = try await ChildProcess.run(["calendar", "support", "--routes", routes, "--from", "2026-12-24", "--to", "2026-12-25", "--json"])
+        let result = try await ChildProcess.run([
+            "calendar", "support", "--routes", routes, "--from", "2026-12-24", "--to", "2026-12-25", "--json",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["calendar"] as? String == "support")
         #expect(object["zone"] as? String == "America/New_York")
         let days = try #require(object["days"] as? [[String: Any]])
         #expect(days.map { $0["date"] as? String } == ["2026-12-24", "2026-12-25"])
-        #expect(days[0]["open"] as? [[String: String]] == [
-            ["from": "10:00", "to": "14:00", "start": "2026-12-24T15:00:00Z", "end": "2026-12-24T19:00:00Z"],
-        ])
+        #expect(
+            days[0]["open"] as? [[String: String]] == [
+                ["from": "10:00", "to": "14:00", "start": "2026-12-24T15:00:00Z", "end": "2026-12-24T19:00:00Z"]
+            ])
         #expect(days[0]["why"] as? [String] == ["open: special hours 2026-12-24 10:00-14:00"])
         #expect((days[1]["open"] as? [Any])?.isEmpty == true)
         #expect(days[1]["why"] as? [String] == ["closed: Christmas Day (holidays.ics line 117)"])
@@ -73,7 +81,9 @@ struct CalendarCommandTests {
 
     @Test func exitCodes() async throws {
         let (scratch, routes) = try Self.scratch()
-        let unknown = try await ChildProcess.run(["calendar", "sales", "--routes", routes, "--from", "2026-01-01", "--to", "2026-01-02"])
+        let unknown = try await ChildProcess.run([
+            "calendar", "sales", "--routes", routes, "--from", "2026-01-01", "--to", "2026-01-02",
+        ])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("sales: no such calendar (calendars: support)"))
 
@@ -87,7 +97,9 @@ struct CalendarCommandTests {
         }
 
         let broken = try scratch.write("broken.yaml", "version: 1\nroutes: []\ncalendars: { c: { zone: Nowhere } }\n")
-        let invalid = try await ChildProcess.run(["calendar", "c", "--routes", broken, "--from", "2026-01-01", "--to", "2026-01-02"])
+        let invalid = try await ChildProcess.run([
+            "calendar", "c", "--routes", broken, "--from", "2026-01-01", "--to", "2026-01-02",
+        ])
         #expect(invalid.status == 1)
         #expect(invalid.stderr.contains("\(broken):3:25: unknown time zone 'Nowhere'"))
     }
@@ -95,7 +107,9 @@ struct CalendarCommandTests {
     @Test func validateReportsABadCalendarFileWithItsLine() async throws {
         let (scratch, routes) = try Self.scratch()
         let ics = scratch.path("holidays.ics")
-        try scratch.write("holidays.ics", """
+        try scratch.write(
+            "holidays.ics",
+            """
             BEGIN:VCALENDAR\r
             BEGIN:VEVENT\r
             DTSTART;VALUE=DATE:20260230\r
@@ -109,7 +123,8 @@ struct CalendarCommandTests {
             """)
         let result = try await ChildProcess.run(["validate", routes])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("\(ics):3:1: DTSTART '20260230' is not a valid date (2026-02-30 does not exist)"))
+        #expect(
+            result.stderr.contains("\(ics):3:1: DTSTART '20260230' is not a valid date (2026-02-30 does not exist)"))
         #expect(result.stderr.contains("\(ics):7:1: RRULE: BYSETPOS is outside the supported subset"))
         #expect(result.stderr.contains("\(routes): invalid (2 problems)"))
     }

@@ -34,7 +34,8 @@ extension BusinessCalendar {
             var index = segment
             while index < timeline.starts.count, timeline.starts[index] < dayEnd {
                 let state = timeline.states[index]
-                let start = max(timeline.starts[index], dayStart), end = min(timeline.end(of: index), dayEnd)
+                let start = max(timeline.starts[index], dayStart)
+                let end = min(timeline.end(of: index), dayEnd)
                 let reason = rules.reasons[Int(state.reason)]
                 if !day.reasons.contains(reason) { day.reasons.append(reason) }
                 if state.isOpen {
@@ -42,10 +43,11 @@ extension BusinessCalendar {
                         day.openings[day.openings.count - 1].end = Self.date(end)
                         day.openings[day.openings.count - 1].localEnd = wallClock(end, date: date)
                     } else {
-                        day.openings.append(.init(
-                            start: Self.date(start), end: Self.date(end),
-                            localStart: wallClock(start, date: date), localEnd: wallClock(end, date: date)
-                        ))
+                        day.openings.append(
+                            .init(
+                                start: Self.date(start), end: Self.date(end),
+                                localStart: wallClock(start, date: date), localEnd: wallClock(end, date: date)
+                            ))
                     }
                 }
                 index += 1

@@ -63,8 +63,10 @@ public final class BusinessCalendar: Sendable {
     init(name: String, rules: Rules, around now: Date) {
         self.name = name
         self.rules = rules
-        let today = CivilDate(dayNumber: Int(rules.clock.local(Int64(now.timeIntervalSince1970)).floorDivided(by: 86_400)))
-        timeline = rules.states(from: today.adding(days: -Self.horizonBefore), through: today.adding(days: Self.horizonAfter))
+        let today = CivilDate(
+            dayNumber: Int(rules.clock.local(Int64(now.timeIntervalSince1970)).floorDivided(by: 86_400)))
+        timeline = rules.states(
+            from: today.adding(days: -Self.horizonBefore), through: today.adding(days: Self.horizonAfter))
     }
 
     public var zone: TimeZone { rules.clock.zone }
@@ -110,12 +112,16 @@ extension BusinessCalendar.Rules {
         for dayNumber in (first.dayNumber - 1)...last.dayNumber {
             let date = CivilDate(dayNumber: dayNumber)
             for window in weekly?[date.weekday] ?? [] {
-                local(date.midnight + Int64(window.start * 60), date.midnight + Int64(window.end * 60), 1, true, window.reason)
+                local(
+                    date.midnight + Int64(window.start * 60), date.midnight + Int64(window.end * 60), 1, true,
+                    window.reason)
             }
             guard let special = specials[date] else { continue }
             local(date.midnight, date.adding(days: 1).midnight, 3, false, special.closed)
             for window in special.windows {
-                local(date.midnight + Int64(window.start * 60), date.midnight + Int64(window.end * 60), 4, true, window.reason)
+                local(
+                    date.midnight + Int64(window.start * 60), date.midnight + Int64(window.end * 60), 4, true,
+                    window.reason)
             }
         }
         for closure in closures where closure.last >= first && closure.first <= last {

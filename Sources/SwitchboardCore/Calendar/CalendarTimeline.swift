@@ -40,7 +40,8 @@ struct CalendarTimeline: Sendable {
             boundaries.insert(span.range.upperBound)
         }
         boundaries.remove(range.upperBound)
-        var starts: [Int64] = [], states: [State] = []
+        var starts: [Int64] = []
+        var states: [State] = []
         var active: [(Int, Span)] = []
         var next = 0
         for boundary in boundaries.sorted() {
@@ -64,7 +65,8 @@ struct CalendarTimeline: Sendable {
     func segment(at instant: Int64) -> Int? {
         guard range.contains(instant) else { return nil }
         // The last start at or before `instant`.
-        var low = 0, high = starts.count
+        var low = 0
+        var high = starts.count
         while high - low > 1 {
             let middle = (low + high) / 2
             if starts[middle] <= instant { low = middle } else { high = middle }

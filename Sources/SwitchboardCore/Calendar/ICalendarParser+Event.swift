@@ -12,9 +12,14 @@ extension ICalendarParser {
     /// Builds one event from its properties; nil (with problems recorded) when it cannot be used.
     mutating func event(_ properties: [ContentLine], line: Int) -> CalendarEvent? {
         let before = problems.count
-        var start: EventTime?, end: EventTime?, length: Int64?
-        var summary = "untitled event", rule: RecurrenceRule?, ruleLine: ContentLine?
-        var exceptions = Set<Int64>(), exceptionLines: [ContentLine] = []
+        var start: EventTime?
+        var end: EventTime?
+        var length: Int64?
+        var summary = "untitled event"
+        var rule: RecurrenceRule?
+        var ruleLine: ContentLine?
+        var exceptions = Set<Int64>()
+        var exceptionLines: [ContentLine] = []
         var cancelled = false
         for property in properties {
             switch property.name {
@@ -22,7 +27,9 @@ extension ICalendarParser {
             case "DTEND": end = time(property)
             case "DURATION":
                 length = Self.duration(property.value)
-                if length == nil { problem(property, "DURATION '\(property.value)' is not a duration like P1D or PT2H30M") }
+                if length == nil {
+                    problem(property, "DURATION '\(property.value)' is not a duration like P1D or PT2H30M")
+                }
             case "SUMMARY": summary = Self.unescape(property.value)
             case "STATUS": cancelled = property.value.uppercased() == "CANCELLED"
             case "RRULE":
@@ -61,14 +68,15 @@ extension ICalendarParser {
             problem(at: line, "the event ends before it starts")
         }
         guard problems.count == before, !cancelled else { return nil }
-        return CalendarEvent(summary: summary, line: line, start: start, length: resolved, rule: rule, exceptions: exceptions)
+        return CalendarEvent(
+            summary: summary, line: line, start: start, length: resolved, rule: rule, exceptions: exceptions)
     }
 
     /// `time` moved onto `start`'s clock (an `EXDATE` or `DTEND` in another zone, a date for a timed event).
     private static func onClockOf(_ start: EventTime, _ time: EventTime) -> Int64 {
         if time.isDate, !start.isDate { return time.date.midnight + start.secondOfDay }
         switch (start.frame, time.frame) {
-        case let (a, b) where a == b: return time.local
+        case (let a, let b) where a == b: return time.local
         case (.zone(let zone), .utc): return ZoneClock(zone: zone).local(time.local)
         case (.utc, .zone(let zone)): return ZoneClock(zone: zone).instant(local: time.local)
         case (.zone(let target), .zone(let source)):
@@ -84,9 +92,11 @@ extension ICalendarParser {
         let isDate = property.parameters["VALUE"]?.uppercased() == "DATE" || (text.count == 8 && !text.contains("T"))
         let digits = text.prefix(8)
         guard digits.count == 8, digits.allSatisfy(\.isASCIIDigit),
-            let date = CivilDate(year: Int(digits.prefix(4))!, month: Int(digits.dropFirst(4).prefix(2))!, day: Int(digits.suffix(2))!)
+            let date = CivilDate(
+                year: Int(digits.prefix(4))!, month: Int(digits.dropFirst(4).prefix(2))!, day: Int(digits.suffix(2))!)
         else {
-            let shown = digits.count == 8 && digits.allSatisfy(\.isASCIIDigit)
+            let shown =
+                digits.count == 8 && digits.allSatisfy(\.isASCIIDigit)
                 ? " (\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2)) does not exist)" : ""
             problem(property, "\(property.name) '\(text)' is not a valid date\(shown)")
             return nil
@@ -101,10 +111,13 @@ extension ICalendarParser {
         let rest = text.dropFirst(8)
         let clock = rest.hasSuffix("Z") ? rest.dropFirst().dropLast() : rest.dropFirst()
         guard rest.first == "T", clock.count == 6, clock.allSatisfy(\.isASCIIDigit),
-            let hour = Int(clock.prefix(2)), let minute = Int(clock.dropFirst(2).prefix(2)), let second = Int(clock.suffix(2)),
+            let hour = Int(clock.prefix(2)), let minute = Int(clock.dropFirst(2).prefix(2)),
+            let second = Int(clock.suffix(2)),
             hour < 24, minute < 60, second <= 60
         else {
-            problem(property, "\(property.name) '\(text)' is not a date-time like 20261126T090000, 20261126T140000Z or 20261126")
+            problem(
+                property,
+                "\(property.name) '\(text)' is not a date-time like 20261126T090000, 20261126T140000Z or 20261126")
             return nil
         }
         let local = date.midnight + Int64(hour * 3600 + minute * 60 + min(second, 59))
@@ -112,8 +125,10 @@ extension ICalendarParser {
         guard var zoneName = property.parameters["TZID"] else { return EventTime(frame: .floating, local: local) }
         if zoneName.hasPrefix("/") { zoneName.removeFirst() }
         guard let zone = TimeZone(identifier: zoneName) else {
-            problem(property, "unknown time zone TZID=\(zoneName) (Switchboard reads IANA names like America/New_York; "
-                + "VTIMEZONE definitions are not read)")
+            problem(
+                property,
+                "unknown time zone TZID=\(zoneName) (Switchboard reads IANA names like America/New_York; "
+                    + "VTIMEZONE definitions are not read)")
             return nil
         }
         return EventTime(frame: .zone(zone), local: local)
@@ -125,7 +140,10 @@ extension ICalendarParser {
         if rest.hasPrefix("+") { rest.removeFirst() }
         guard rest.hasPrefix("P"), rest.count > 1 else { return nil }
         rest.removeFirst()
-        var total: Int64 = 0, number = "", inTime = false, sawValue = false
+        var total: Int64 = 0
+        var number = ""
+        var inTime = false
+        var sawValue = false
         let units: [Character: Int64] = ["W": 604_800, "D": 86_400]
         let timeUnits: [Character: Int64] = ["H": 3600, "M": 60, "S": 1]
         for character in rest {
@@ -146,7 +164,8 @@ extension ICalendarParser {
 
     /// TEXT value escapes: `\,` `\;` `\\` `\n`.
     static func unescape(_ text: String) -> String {
-        var result = "", escaped = false
+        var result = ""
+        var escaped = false
         for character in text {
             if escaped {
                 result.append(character == "n" || character == "N" ? " " : character)

@@ -12,10 +12,12 @@ extension ICalendarParser {
         }
         func numbers(_ text: String, in range: ClosedRange<Int>, allowNegative: Bool) -> [Int]? {
             let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
-            guard values.allSatisfy({ value in
-                guard let value else { return false }
-                return range.contains(allowNegative ? abs(value) : value)
-            }) else { return nil }
+            guard
+                values.allSatisfy({ value in
+                    guard let value else { return false }
+                    return range.contains(allowNegative ? abs(value) : value)
+                })
+            else { return nil }
             return values.map { $0! }
         }
         for part in property.value.split(separator: ";") {
@@ -29,14 +31,20 @@ extension ICalendarParser {
                 }
                 frequency = parsed
             case "INTERVAL":
-                guard let interval = Int(value), interval >= 1 else { return fail("INTERVAL must be a whole number from 1, not '\(value)'") }
+                guard let interval = Int(value), interval >= 1 else {
+                    return fail("INTERVAL must be a whole number from 1, not '\(value)'")
+                }
                 rule.interval = interval
             case "COUNT":
-                guard let count = Int(value), count >= 1 else { return fail("COUNT must be a whole number from 1, not '\(value)'") }
+                guard let count = Int(value), count >= 1 else {
+                    return fail("COUNT must be a whole number from 1, not '\(value)'")
+                }
                 rule.count = count
             case "UNTIL": untilText = value
             case "BYMONTH":
-                guard let months = numbers(value, in: 1...12, allowNegative: false) else { return fail("BYMONTH takes months 1 to 12, not '\(value)'") }
+                guard let months = numbers(value, in: 1...12, allowNegative: false) else {
+                    return fail("BYMONTH takes months 1 to 12, not '\(value)'")
+                }
                 rule.months = months
             case "BYMONTHDAY":
                 guard let days = numbers(value, in: 1...31, allowNegative: true) else {
@@ -55,11 +63,15 @@ extension ICalendarParser {
                 }
                 rule.weekdays = weekdays
             case "WKST":
-                guard let weekday = RecurrenceRule.weekdayCodes.firstIndex(of: value) else { return fail("WKST '\(value)' is not a weekday like MO") }
+                guard let weekday = RecurrenceRule.weekdayCodes.firstIndex(of: value) else {
+                    return fail("WKST '\(value)' is not a weekday like MO")
+                }
                 rule.weekStart = weekday
             default:
                 if RecurrenceRule.unsupportedKeys.contains(key) || key.hasPrefix("BY") {
-                    return fail("\(key) is outside the supported subset (FREQ, INTERVAL, COUNT, UNTIL, BYMONTH, BYMONTHDAY, BYDAY, WKST)")
+                    return fail(
+                        "\(key) is outside the supported subset (FREQ, INTERVAL, COUNT, UNTIL, BYMONTH, BYMONTHDAY, BYDAY, WKST)"
+                    )
                 }
                 return fail("unknown part '\(key)'")
             }
@@ -69,7 +81,8 @@ extension ICalendarParser {
         if rule.count != nil, untilText != nil { return fail("COUNT and UNTIL cannot both be given (RFC 5545)") }
         let ordinals = rule.weekdays.filter { $0.ordinal != 0 }
         if !ordinals.isEmpty, frequency == .weekly || frequency == .daily {
-            return fail("BYDAY ordinals like \(RecurrenceRule.ordinalText(ordinals[0])) need FREQ=MONTHLY or FREQ=YEARLY")
+            return fail(
+                "BYDAY ordinals like \(RecurrenceRule.ordinalText(ordinals[0])) need FREQ=MONTHLY or FREQ=YEARLY")
         }
         if frequency == .monthly || (frequency == .yearly && !rule.months.isEmpty),
             let wide = ordinals.first(where: { abs($0.ordinal) > 5 })

@@ -29,7 +29,10 @@ struct ICalendarParser {
     init(_ text: String) {
         let lines = Self.unfold(text)
         guard let first = lines.first, first.text.uppercased() == "BEGIN:VCALENDAR" else {
-            problems.append(Problem(line: lines.first?.line ?? 1, message: "not an iCalendar file (it must begin with BEGIN:VCALENDAR)"))
+            problems.append(
+                Problem(
+                    line: lines.first?.line ?? 1, message: "not an iCalendar file (it must begin with BEGIN:VCALENDAR)")
+            )
             return
         }
         var stack: [String] = []
@@ -51,7 +54,10 @@ struct ICalendarParser {
             case "END":
                 let component = content.value.uppercased()
                 guard stack.last == component else {
-                    problems.append(Problem(line: number, message: "END:\(component) does not close BEGIN:\(stack.last ?? "(nothing)")"))
+                    problems.append(
+                        Problem(
+                            line: number, message: "END:\(component) does not close BEGIN:\(stack.last ?? "(nothing)")")
+                    )
                     continue
                 }
                 stack.removeLast()
@@ -61,7 +67,8 @@ struct ICalendarParser {
             }
         }
         if let open = stack.last {
-            problems.append(Problem(line: lines.last?.line ?? 1, message: "BEGIN:\(open) is never closed with END:\(open)"))
+            problems.append(
+                Problem(line: lines.last?.line ?? 1, message: "BEGIN:\(open) is never closed with END:\(open)"))
         }
     }
 
@@ -83,7 +90,9 @@ struct ICalendarParser {
 
     /// Splits `NAME;P1=V1;P2="V:2":value`; names are uppercased, quoted parameter values unquoted.
     static func contentLine(_ text: String, line: Int) -> ContentLine? {
-        var name = "", parameterName = "", parameterValue = ""
+        var name = ""
+        var parameterName = ""
+        var parameterValue = ""
         var parameters: [String: String] = [:]
         var inQuotes = false
         enum Part { case name, parameterName, parameterValue }

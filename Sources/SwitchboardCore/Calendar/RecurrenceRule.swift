@@ -3,7 +3,10 @@
 /// such as `4TH` or `-1MO` under `MONTHLY` and `YEARLY`) and `WKST`. Anything else is refused when the file is read.
 struct RecurrenceRule: Sendable, Hashable {
     enum Frequency: String, Sendable {
-        case yearly = "YEARLY", monthly = "MONTHLY", weekly = "WEEKLY", daily = "DAILY"
+        case yearly = "YEARLY"
+        case monthly = "MONTHLY"
+        case weekly = "WEEKLY"
+        case daily = "DAILY"
     }
 
     /// `BYDAY` item: a weekday (0 = Sunday), with an ordinal (`4TH`, `-1MO`) or 0 for every such day.

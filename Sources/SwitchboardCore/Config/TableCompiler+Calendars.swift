@@ -9,7 +9,8 @@ extension TableCompiler {
         for entry in reader.mapping(node, "calendars") ?? [] {
             let name = entry.key
             if name.isEmpty || !name.unicodeScalars.allSatisfy({ $0.isASCII && Self.nameCharacters.contains($0) }) {
-                reader.diagnostics.error("calendar name '\(name)' may only hold letters, digits, '-', '_' and '.'", at: entry.keyNode)
+                reader.diagnostics.error(
+                    "calendar name '\(name)' may only hold letters, digits, '-', '_' and '.'", at: entry.keyNode)
             }
             declaredCalendars.insert(name)
             if let calendar = compileCalendar(entry) { calendars[name] = calendar }
@@ -17,7 +18,9 @@ extension TableCompiler {
     }
 
     private mutating func compileCalendar(_ entry: ConfigReader.Entry) -> BusinessCalendar? {
-        guard let fields = reader.mapping(entry.value, "calendar '\(entry.key)'", allowed: Self.calendarKeys) else { return nil }
+        guard let fields = reader.mapping(entry.value, "calendar '\(entry.key)'", allowed: Self.calendarKeys) else {
+            return nil
+        }
         let field = Dictionary(fields.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         let zone = self.zone(field["zone"], of: "calendar '\(entry.key)'", missingAt: entry.keyNode)
         var reasons = [""]
@@ -34,25 +37,32 @@ extension TableCompiler {
         }
         guard let zone else { return nil }
         let rules = BusinessCalendar.Rules(
-            clock: ZoneClock(zone: zone), weekly: weekly?.windows, closures: closures.map(\.closure), specials: specials,
+            clock: ZoneClock(zone: zone), weekly: weekly?.windows, closures: closures.map(\.closure),
+            specials: specials,
             events: events, reasons: reasons
         )
         return BusinessCalendar(name: entry.key, rules: rules, around: loadedAt)
     }
 
     /// `hours: { mon-fri: "09:00-17:00", sat: ["10:00-12:00", "13:00-15:00"] }`
-    private mutating func weeklyHours(_ node: Node, reasons: inout [String]) -> (windows: [[BusinessCalendar.Window]], summary: String) {
+    private mutating func weeklyHours(_ node: Node, reasons: inout [String]) -> (
+        windows: [[BusinessCalendar.Window]], summary: String
+    ) {
         var windows = [[BusinessCalendar.Window]](repeating: [], count: 7)
         var given = [SourceLocation?](repeating: nil, count: 7)
         var summary: [String] = []
         for entry in reader.mapping(node, "hours") ?? [] {
             guard let days = weekdays(entry.key) else {
-                reader.diagnostics.error("hours: '\(entry.key)' is not a day (mon, tue, …), a range like mon-fri or a list like sat,sun", at: entry.keyNode)
+                reader.diagnostics.error(
+                    "hours: '\(entry.key)' is not a day (mon, tue, …), a range like mon-fri or a list like sat,sun",
+                    at: entry.keyNode)
                 continue
             }
             for day in days {
                 if let first = given[day] {
-                    reader.diagnostics.error("hours: \(CivilDate.weekdayNames[day]) already has hours (line \(first.line))", at: entry.keyNode)
+                    reader.diagnostics.error(
+                        "hours: \(CivilDate.weekdayNames[day]) already has hours (line \(first.line))",
+                        at: entry.keyNode)
                 }
                 given[day] = reader.diagnostics.location(of: entry.keyNode)
             }
@@ -71,7 +81,8 @@ extension TableCompiler {
     private func weekdays(_ text: String) -> [Int]? {
         var days: [Int] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = item.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
+            let parts = item.trimmingCharacters(in: .whitespaces).split(
+                separator: "-", omittingEmptySubsequences: false)
             let indices = parts.compactMap { CivilDate.weekdayNames.firstIndex(of: String($0)) }
             guard (1...2).contains(parts.count), indices.count == parts.count else { return nil }
             var day = indices[0]
@@ -95,7 +106,8 @@ extension TableCompiler {
             if text == "closed", node.sequence == nil { return [] }
             guard let (start, end) = Self.parseBetween(text) else {
                 reader.diagnostics.error(
-                    "\(what): '\(text)' is not HH:MM-HH:MM with two different times, like 09:00-17:00, or closed", at: item)
+                    "\(what): '\(text)' is not HH:MM-HH:MM with two different times, like 09:00-17:00, or closed",
+                    at: item)
                 continue
             }
             windows.append((start, end > start ? end : end + 24 * 60, text, reason(text)))
@@ -113,7 +125,9 @@ extension TableCompiler {
             let parts = text.components(separatedBy: "..")
             let dates = parts.map { CivilDate($0.trimmingCharacters(in: .whitespaces)) }
             guard (1...2).contains(parts.count), let first = dates[0], let last = dates[dates.count - 1] else {
-                reader.diagnostics.error("closed: '\(text)' is not a date like 2026-12-25 or a range like 2027-03-14..2027-03-15 (a real date)", at: item)
+                reader.diagnostics.error(
+                    "closed: '\(text)' is not a date like 2026-12-25 or a range like 2027-03-14..2027-03-15 (a real date)",
+                    at: item)
                 continue
             }
             guard first <= last else {
@@ -134,18 +148,21 @@ extension TableCompiler {
         var specials: [CivilDate: BusinessCalendar.SpecialDay] = [:]
         for entry in reader.mapping(node, "special") ?? [] {
             guard let date = CivilDate(entry.key) else {
-                reader.diagnostics.error("special: '\(entry.key)' is not a date like 2026-12-24 (a real date)", at: entry.keyNode)
+                reader.diagnostics.error(
+                    "special: '\(entry.key)' is not a date like 2026-12-24 (a real date)", at: entry.keyNode)
                 continue
             }
             if let clash = closures.first(where: { $0.closure.first <= date && date <= $0.closure.last }) {
-                reader.diagnostics.error("special: \(date) is also closed (line \(clash.line)); give the date one entry", at: entry.keyNode)
+                reader.diagnostics.error(
+                    "special: \(date) is also closed (line \(clash.line)); give the date one entry", at: entry.keyNode)
             }
             let windows = dayWindows(entry.value, "special '\(entry.key)'") { "open: special hours \(entry.key) \($0)" }
             let line = reader.diagnostics.location(of: entry.keyNode).line
             let closed = Int32(reasons.count)
-            reasons.append(windows.isEmpty
-                ? "closed: special day \(entry.key) (\(routesFileName) line \(line))"
-                : "closed: outside special hours \(entry.key) \(windows.map(\.text).joined(separator: ", "))")
+            reasons.append(
+                windows.isEmpty
+                    ? "closed: special day \(entry.key) (\(routesFileName) line \(line))"
+                    : "closed: outside special hours \(entry.key) \(windows.map(\.text).joined(separator: ", "))")
             var day = BusinessCalendar.SpecialDay(windows: [], closed: closed)
             for window in windows {
                 day.windows.append(.init(start: window.start, end: window.end, reason: Int32(reasons.count)))

@@ -22,7 +22,8 @@ extension TableCompiler {
             }
             let parsed = ICalendarParser(text)
             for problem in parsed.problems {
-                reader.diagnostics.error(problem.message, at: SourceLocation(file: resolved, line: problem.line, column: 1))
+                reader.diagnostics.error(
+                    problem.message, at: SourceLocation(file: resolved, line: problem.line, column: 1))
             }
             events += parsed.events.map { (path, $0) }
         }

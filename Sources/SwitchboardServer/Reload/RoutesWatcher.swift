@@ -33,8 +33,9 @@ struct RoutesWatcher: Service {
                     do {
                         try await watcher.run()
                     } catch {
-                        logger.error("the routes file is not watched; reload with SIGHUP or POST /admin/reload",
-                                     metadata: ["error": "\(error)"])
+                        logger.error(
+                            "the routes file is not watched; reload with SIGHUP or POST /admin/reload",
+                            metadata: ["error": "\(error)"])
                     }
                 }
                 defer { watcher.stop() }
@@ -43,7 +44,8 @@ struct RoutesWatcher: Service {
                 for await _ in changes.cancelOnGracefulShutdown() {
                     let content = Self.digest(of: watching)
                     guard let content else {
-                        logger.debug("routes file unreadable after a change; reload skipped", metadata: ["path": "\(path)"])
+                        logger.debug(
+                            "routes file unreadable after a change; reload skipped", metadata: ["path": "\(path)"])
                         continue
                     }
                     guard content != lastContent else {
