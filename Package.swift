@@ -85,6 +85,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            // The operator page's script and style sheet, inlined into the page when the admin router is built.
+            resources: [.copy("OperatorPage/operator-page.js"), .copy("OperatorPage/operator-page.css")],
             swiftSettings: swiftSettings
         ),
         .target(

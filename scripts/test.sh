@@ -2,7 +2,9 @@
 # The whole test suite, as CI runs it: install what is missing, then build and run every test.
 # Warnings are errors in Switchboard's own targets (Package.swift: treatAllWarnings).
 #
-#   scripts/test.sh              build (debug with tests, and the release switchboard binary), check the deployment files (scripts/check-deploy.sh), run the operator page
+#   scripts/test.sh              build (debug with tests, and the release switchboard binary), check the deployment
+#                                files (scripts/check-deploy.sh), start a throwaway PostgreSQL cluster
+#                                (scripts/test-postgres.sh, stopped at the end), run the operator page
 #                                in headless Chromium (scripts/test-browser.sh), then every Swift test, once
 #   scripts/test.sh --repeat N   build once, then run the whole suite N times in a row; stops at the first failure
 #                                and says which run failed (a flaky test is a bug, not something to retry)
@@ -19,12 +21,17 @@ swift build --build-tests
 # The configuration that ships: a release-only compile error must not reach main.
 swift build -c release --product switchboard
 "$(dirname "$0")/check-deploy.sh"
+# A throwaway PostgreSQL cluster for the shared-store tests, stopped however the run ends.
+pg=$(scripts/test-postgres.sh start)
+eval "$pg"
+trap 'scripts/test-postgres.sh stop "$SWITCHBOARD_TEST_PGDIR"' EXIT
 if [ "$repeat" -eq 1 ]; then
     "$(dirname "$0")/test-browser.sh"
-    exec swift test --skip-build
+    swift test --skip-build
+    exit
 fi
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; scripts/test-postgres.sh stop "$SWITCHBOARD_TEST_PGDIR"' EXIT
 for run in $(seq 1 "$repeat"); do
     if ! { "$(dirname "$0")/test-browser.sh" && swift test --skip-build; } >"$log" 2>&1; then
         cat "$log"

@@ -7,7 +7,13 @@ root=$(cd "$here/../.." && pwd)
 key=whsec_benchmark_key
 work=$(mktemp -d)
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
+pg_dir=""
+cleanup() {
+    kill "${pids[@]}" 2>/dev/null || true
+    wait 2>/dev/null || true
+    [[ -z $pg_dir ]] || "$root/scripts/test-postgres.sh" stop "$pg_dir"
+    rm -rf "$work"
+}
 trap cleanup EXIT
 
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
@@ -39,4 +45,17 @@ start_demo_backends() {
 limited_routes() {
     sed 's/^\(    url: .*\)$/\1\n    max_calls: 2000/' "$root/routes.yaml" > "$1"
     grep -c max_calls "$1" | grep -qx 3 || { echo "$1: expected max_calls on 3 backends"; exit 1; }
+}
+
+# A throwaway PostgreSQL cluster (scripts/test-postgres.sh), stopped on exit.
+start_store() {
+    eval "$("$root/scripts/test-postgres.sh" start)"
+    pg_dir=$SWITCHBOARD_TEST_PGDIR
+}
+
+# A new database named $1 on that cluster; sets store_url to it.
+new_store_database() {
+    psql -X -q -h "$pg_dir" -p "$SWITCHBOARD_TEST_PGPORT" -U "$SWITCHBOARD_TEST_PGUSER" -d postgres \
+        -c "CREATE DATABASE $1"
+    store_url="postgres://$SWITCHBOARD_TEST_PGUSER@/$1?host=$pg_dir&port=$SWITCHBOARD_TEST_PGPORT&sslmode=disable"
 }

@@ -11,6 +11,10 @@
 #   TARGETS="switchboard switchboard-leases" Benchmarks/scripts/webhook.sh
 #                                                 max_calls on every backend; half the requests are new calls
 #                                                 taking a slot, half the call.ended events releasing them
+#   TARGETS="switchboard-leases switchboard-leases-store" Benchmarks/scripts/webhook.sh
+#                                                 the same with the call slots, retry answers and drain flags in a
+#                                                 PostgreSQL store (a throwaway cluster on a Unix socket, a fresh
+#                                                 database per round) instead of the process's memory
 #   PREVIOUS=/path/to/older/switchboard TARGETS="bare switchboard previous" Benchmarks/scripts/webhook.sh
 #                                                 an older build of Switchboard beside the current one
 #
@@ -27,6 +31,7 @@ bare="$root/Benchmarks/.build/release/BareEndpoint"
 make_certificate "${KEY_TYPE:-ec}"
 start_demo_backends 19001 19002
 limited_routes "$work/routes-limits.yaml"
+[[ " $targets " != *"-store "* ]] || start_store
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
@@ -42,19 +47,27 @@ start_server() {
         previous) "$PREVIOUS" serve --routes "$routes" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
             ${SERVE_ARGS:-} >/dev/null 2>&1 & ;;
         switchboard*)
-            [[ $1 == switchboard-leases ]] && routes=$work/routes-limits.yaml
+            local store=()
+            [[ $1 == switchboard-leases* ]] && routes=$work/routes-limits.yaml
+            if [[ $1 == *-store ]]; then
+                # A fresh database each round, so no round starts with the leases of the one before.
+                new_store_database "bench_round_$round"
+                store=(--store "$store_url")
+            fi
             "$switchboard" serve --routes "$routes" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
-                ${tls[@]+"${tls[@]}"} ${SERVE_ARGS:-} >/dev/null 2>&1 & ;;
+                ${tls[@]+"${tls[@]}"} ${store[@]+"${store[@]}"} ${SERVE_ARGS:-} >/dev/null 2>&1 & ;;
     esac
     server=$!
     for _ in $(seq 1 100); do
-        curl -sk -o /dev/null "$scheme://127.0.0.1:$port/" && break
+        curl -sk -o /dev/null "$scheme://127.0.0.1:$port/" \
+            && { [[ $1 == bare* ]] || curl -sf -o /dev/null "http://127.0.0.1:$admin/readyz"; } && break
         sleep 0.1
     done
 }
 
+
 # What a target sends: the sign.py mode and whether each request closes its connection.
-mode() { [[ $1 == switchboard-leases ]] && echo events || echo same; }
+mode() { [[ $1 == switchboard-leases* ]] && echo events || echo same; }
 close() { [[ $1 == *-new ]] && echo close || echo keep-alive; }
 
 # wrk's latency figure in microseconds.
@@ -74,7 +87,7 @@ for round in $(seq 1 "$rounds"); do
         wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$here/requests.lua" "$url" \
             -- "$work/signatures" "$incoming" "$ended" "$(close "$target")" > "$work/wrk.txt"
         after=$(ticks "$server")
-        if [[ $target == switchboard-leases ]]; then
+        if [[ $target == switchboard-leases* ]]; then
             # Every call but the last LAG of each thread has been released; the rest still hold their slots.
             curl -s "http://127.0.0.1:$admin/metrics" | grep -E '^switchboard_(backend_active_calls|events_total)' \
                 | sed 's/^/    /' || true

@@ -36,6 +36,8 @@ final class ProbeEngine: @unchecked Sendable {
     private var probes: [UInt64: Probe] = [:]
     /// Easy handles made so far (each one configured once); for tests.
     let handlesMade = Atomic<Int>(0)
+    /// Waits that returned; for tests (an idle engine must not wake).
+    let wakeups = Atomic<Int>(0)
     private static let maxWaitMilliseconds: Int32 = 1000
 
     /// - Parameters:
@@ -156,6 +158,7 @@ final class ProbeEngine: @unchecked Sendable {
             driver.runTimers()  // starts the transfers just added
             if completeFinished(in: multi) > 0 { continue }  // results may have made probes due: look again
             driver.wait(until: work.next, maxMilliseconds: Self.maxWaitMilliseconds)
+            wakeups.add(1, ordering: .relaxed)
             _ = completeFinished(in: multi)
             stopping = mailbox.withLock { $0.stopping }
         }

@@ -67,9 +67,10 @@ final class SocketDriver {
 
     /// Sleeps until a watched socket is ready, libcurl's timer is due, `until` is reached or a wakeup
     /// arrives (at most `maxMilliseconds`), then hands every ready socket to libcurl and runs due timers.
+    /// With no socket, no timer and no `until`, nothing can happen but a wakeup: it sleeps until one.
     func wait(until next: ContinuousClock.Instant?, maxMilliseconds: Int32) {
         let deadline = [next, timerDeadline].compactMap { $0 }.min()
-        let timeout = Self.milliseconds(until: deadline, max: maxMilliseconds)
+        let timeout = deadline == nil && watched.isEmpty ? -1 : Self.milliseconds(until: deadline, max: maxMilliseconds)
         pollSet.removeAll(keepingCapacity: true)
         pollSet.append(pollfd(fd: wakeupFD, events: Int16(POLLIN), revents: 0))
         for (fd, events) in watched { pollSet.append(pollfd(fd: fd, events: events, revents: 0)) }

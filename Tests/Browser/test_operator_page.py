@@ -105,8 +105,9 @@ class Child:
 class Deployment:
     """Two demo backends and Switchboard on loopback ports, with a routes file in a temporary directory."""
 
-    def __init__(self, admin_token=None):
+    def __init__(self, admin_token=None, serve_args=()):
         self.children = []
+        self.serve_args = list(serve_args)
         self.directory = tempfile.TemporaryDirectory(prefix="switchboard-browser-")
         self.routes_path = Path(self.directory.name) / "routes.yaml"
         self.admin_token = admin_token
@@ -126,7 +127,8 @@ class Deployment:
             env.pop("SWITCHBOARD_ADMIN_TOKEN", None)
             os.environ.pop("SWITCHBOARD_ADMIN_TOKEN", None)
         self.server = self._spawn(
-            [BINARY, "serve", "--routes", self.routes_path, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"],
+            [BINARY, "serve", "--routes", self.routes_path, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+             *self.serve_args],
             env=env,
         )
         self.webhook_port = port_of(self.server.wait_for(LISTENING.format(name="webhook")))
@@ -226,6 +228,7 @@ def test_live_page(deployment, browser):
     wait(browser, 10, lambda d: "support" in d.find_element(By.ID, "decisions").text, "no decision shown")
     assert "+141****0999" in browser.find_element(By.ID, "decisions").text
     assert "+14155550999" not in browser.find_element(By.ID, "main").text
+    assert not browser.find_element(By.ID, "replicas-section").is_displayed()
     # The capacity columns stay hidden while /status has no capacity fields.
     status = json.load(urllib.request.urlopen(deployment.url + "status", timeout=10))
     if "active_calls" not in status["backends"][0]:
@@ -391,3 +394,28 @@ def test_capacity_fields_when_present(deployment, browser):
     requests = browser.execute_script("return window.__drainRequests")
     assert requests[0]["method"] == "POST" and requests[0]["url"].endswith("/admin/backends/agent-a/drain")
     assert script_errors(browser) == []
+
+
+def test_replicas_with_a_shared_store(browser):
+    """With --store, the page lists the replicas heartbeating in the database and the store's state; without one the
+    section stays hidden (test_live_page's server has no store). Needs the cluster scripts/test.sh starts."""
+    host, port, user = (os.environ[f"SWITCHBOARD_TEST_PG{name}"] for name in ("HOST", "PORT", "USER"))
+    database = "switchboard_browser_" + str(os.getpid())
+    psql = ["psql", "-X", "-q", "-h", host, "-p", port, "-U", user, "-d", "postgres", "-c"]
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=True, timeout=30)
+    subprocess.run([*psql, f"CREATE DATABASE {database}"], check=True, timeout=30)
+    password = "browser-never-shown"
+    url = f"postgres://{user}:{password}@/{database}?host={host}&port={port}&sslmode=disable"
+    deployment = Deployment(serve_args=["--store", url, "--replica-id", "page-replica"])
+    try:
+        deployment.start()
+        browser.get(deployment.url)
+        wait(browser, START_WITHIN, lambda d: d.find_element(By.ID, "replicas-section").is_displayed(), "no replicas")
+        wait(browser, 10, lambda d: "page-replica (this one)" in d.find_element(By.ID, "replicas").text,
+             "this replica is not listed")
+        assert "store available" in browser.find_element(By.ID, "r-store").text
+        assert password not in browser.find_element(By.TAG_NAME, "body").text
+        assert script_errors(browser) == []
+    finally:
+        deployment.stop()
+        subprocess.run([*psql, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], timeout=30)

@@ -15,6 +15,32 @@ struct RegexBoundsTests {
         #expect(RegexPattern.hasNestedQuantifier(pattern) == nested)
     }
 
+    @Test(arguments: [
+        (#"^\+44(20|7)"#, "+44"), (#"^\+33123[0-9]+$"#, "+33123"), ("^ab?c", "a"), ("^abc*", "ab"), ("^ab{2}", "a"),
+        ("^Mr. ", "Mr"), ("^a[|]b", "a"), ("^a|b", ""), ("(^a)|b", ""), ("abc", ""), ("^(?i)abc", ""), (#"^\d+"#, ""),
+        (#"^\Qa.b\E"#, ""), ("^é", ""),
+    ])
+    func anchoredPatternsHaveALiteralPrefix(pattern: String, prefix: String) {
+        #expect(RegexPattern.anchoredPrefix(pattern) == Array(prefix.utf8))
+    }
+
+    /// Turning values away by the prefix never changes a result: the same answers as the regex run on every value.
+    @Test func thePrefixNeverChangesWhatMatches() throws {
+        let patterns = [#"^\+44(20|7)"#, "^ab?c", "^abc*$", #"^\+1 ?415"#, "^a|b", "^A-B/C", "^x{0}y", "^Mr. X"]
+        let values = [
+            "+44207", "+447", "+4420", "+33", "ac", "abc", "abcc", "ab", "+1415", "+1 415", "b", "A-B/C", "y", "xy",
+            "Mr. X", "Mrs X", "", "é",
+        ]
+        for pattern in patterns {
+            let regex = try RegexPattern(pattern)
+            let plain = try NSRegularExpression(pattern: pattern)
+            for value in values {
+                let expected = plain.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil
+                #expect(regex.matches(value) == expected, "\(pattern) on \(value)")
+            }
+        }
+    }
+
     @Test func validateWarnsAboutNestedQuantifiers() throws {
         let table = try RoutingTable(yaml: """
             version: 1

@@ -33,6 +33,20 @@ struct ProbeEngineTests {
         HealthCheck(kind: kind, url: url, timing: timing)
     }
 
+    /// With nothing in flight and nothing scheduled the engine thread sleeps until work arrives (it used to wake
+    /// every second); a submitted probe still wakes it.
+    @Test func idleEngineSleepsUntilWorkArrives() async throws {
+        try await withEngine { engine in
+            #expect(await probe(engine, key: 1, check(.none, "")) != nil)
+            let settled = engine.wakeups.load(ordering: .relaxed)
+            // Long enough for a one-second timer to fire twice; not a speed assertion. The one wakeup allowed is
+            // the submission's, when the engine took the job before waiting for it.
+            try await Task.sleep(for: .milliseconds(2500))
+            #expect(engine.wakeups.load(ordering: .relaxed) <= settled + 1)
+            #expect(await probe(engine, key: 1, check(.none, "")) != nil)
+        }
+    }
+
     @Test func keptHandleStillDetectsEveryFailureOnEveryProbe() async throws {
         let wrongAccept = try RawServer(handler: Behavior.upgrade(accept: { _ in "AAAAAAAAAAAAAAAAAAAAAAAAAAA=" }))
         defer { wrongAccept.stop() }

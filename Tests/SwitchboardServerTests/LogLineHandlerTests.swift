@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Dispatch
+import SwitchboardTestSupport
 import Testing
 
 @testable import SwitchboardServer
@@ -86,5 +87,46 @@ struct LogLineHandlerTests {
         // Ten 40-byte lines fit; the rest are counted and reported.
         #expect(lines.count == 11)
         #expect(lines.last == "log output fell behind: 90 lines dropped")
+    }
+
+    /// A running sink into a scratch file, stopped by cancelling its task once `body` returns; `body` gets the sink and
+    /// reads the file's text. Returns the file's text after the sink stopped.
+    static func running(
+        interval: Duration, _ body: (LogSink, @escaping @Sendable () -> String) async throws -> Void
+    ) async throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-sink-\(UUID().uuidString)").path
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(descriptor >= 0)
+        defer {
+            close(descriptor)
+            unlink(path)
+        }
+        let written: @Sendable () -> String = { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        let sink = LogSink(descriptor: descriptor, interval: interval)
+        let task = Task { try await sink.run() }
+        try await body(sink, written)
+        task.cancel()
+        try await task.value
+        return written()
+    }
+
+    /// The writer sleeps until a line is waiting: each line after an idle spell wakes it and is written promptly.
+    @Test(.timeLimit(.minutes(1))) func aRunningSinkWritesLinesAfterSleeping() async throws {
+        let text = try await Self.running(interval: .milliseconds(10)) { sink, written in
+            sink.write("first\n")
+            #expect(await eventually { written() == "first\n" })
+            sink.write("second\n")
+            #expect(await eventually { written() == "first\nsecond\n" })
+        }
+        #expect(text == "first\nsecond\n")
+    }
+
+    /// Stopping writes out what is waiting, however long the writer would still have gathered lines.
+    @Test(.timeLimit(.minutes(1))) func stoppingTheSinkWritesWhatIsWaiting() async throws {
+        let text = try await Self.running(interval: .seconds(3600)) { sink, written in
+            sink.write("last words\n")
+            #expect(written() == "")
+        }
+        #expect(text == "last words\n")
     }
 }

@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A compiled condition value: what one attribute's value must look like (docs/routes.md).
 ///
 /// A missing or null attribute never matches, not even under `not`.
@@ -151,7 +147,8 @@ struct Glob: Sendable, CustomStringConvertible {
 /// Values come from strangers (a contact name in the webhook body), so a match is bounded twice: a value longer
 /// than `maxInput` characters is not searched at all and never matches (a truncated value could match `^…$`
 /// wrongly), and a match that has used `timeBudget` of CPU time (catastrophic backtracking) is stopped and counts as
-/// no match (docs/routes.md, "Conditions").
+/// no match (docs/routes.md, "Conditions"). A value that does not start with the literal text an `^`-anchored
+/// pattern starts with is turned away without running the regex (`anchoredPrefix`).
 struct RegexPattern: @unchecked Sendable, CustomStringConvertible {
     /// Characters of a value a regex looks at.
     static let maxInput = 256
@@ -160,18 +157,22 @@ struct RegexPattern: @unchecked Sendable, CustomStringConvertible {
 
     // NSRegularExpression is immutable and documented thread-safe; matching never mutates it.
     let expression: NSRegularExpression
+    /// UTF-8 of the literal text every match starts with (often empty).
+    let prefix: [UInt8]
 
     init(_ pattern: String) throws {
         expression = try NSRegularExpression(pattern: pattern)
+        prefix = Self.anchoredPrefix(pattern)
     }
 
     var description: String { expression.pattern }
 
     func matches(_ value: String) -> Bool {
+        guard value.utf8.starts(with: prefix) else { return false }
         guard value.utf8.count <= Self.maxInput || value.count <= Self.maxInput else { return false }
         let bounded = value
         // CPU time of this thread, not wall-clock time: a match preempted on a busy machine is not cut short.
-        let deadline = Self.threadCPUTime() + Self.timeBudget
+        var budget = Budget()
         var found = false
         // `reportProgress` calls the block now and then during a long match, which lets it stop at the deadline.
         expression.enumerateMatches(
@@ -180,22 +181,11 @@ struct RegexPattern: @unchecked Sendable, CustomStringConvertible {
             if result != nil {
                 found = true
                 stop.pointee = true
-            } else if Self.threadCPUTime() > deadline {
+            } else if budget.isSpent() {
                 stop.pointee = true
             }
         }
         return found
-    }
-
-    /// CPU time the calling thread has used.
-    static func threadCPUTime() -> Duration {
-        // `struct timespec` is two longs (seconds, nanoseconds) on Linux. It is filled through raw memory because
-        // which module declares the struct, and so whether its members are visible here, depends on the build.
-        var words: (Int, Int) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { raw in
-            _ = clock_gettime(CLOCK_THREAD_CPUTIME_ID, raw.baseAddress!.assumingMemoryBound(to: timespec.self))
-        }
-        return .seconds(Int64(words.0)) + .nanoseconds(Int64(words.1))
     }
 
     /// Whether the pattern repeats a group that itself holds an unbounded repetition, like `(a+)+` or `(\w*x)*`:

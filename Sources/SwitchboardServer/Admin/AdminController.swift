@@ -41,8 +41,10 @@ struct AdminController: Sendable {
             }
             return JSONResponse.body(.ok, #"{"ready":true,"store":"\#(store.availability.rawValue)"}"#)
         }
-        // The operator page holds no data (it fetches `/status` with the token), so it is served without one.
-        router.get("/") { _, _ in OperatorPage.response() }
+        // The operator page holds no data (it fetches `/status` with the token), so it is served without one. Built
+        // here, so its files are read when the server starts rather than on the first request.
+        let operatorPage = OperatorPage.response()
+        router.get("/") { _, _ in operatorPage }
         let protected = router.group().add(middleware: BearerTokenMiddleware(token: token))
         protected.get("/metrics") { _, _ in
             let snapshot = state.snapshot

@@ -7,9 +7,11 @@ import Synchronization
 /// Collects log lines in memory and writes them to a file descriptor from a writer thread of its own.
 ///
 /// A request never writes: `write` appends under a lock and returns. While the sink runs as a `Service`, its writer
-/// thread wakes every `interval`, or sooner once `batch` bytes have gathered, and writes everything in one go. If the
-/// output cannot keep up and more than `capacity` bytes are waiting, further lines are dropped (and the count of
-/// dropped lines is logged once the output catches up) rather than letting memory grow or a request block.
+/// thread sleeps, with no timer, until a line is waiting; it then gathers lines for `interval`, or until `batch` bytes
+/// have gathered, writes everything in one go and sleeps again. Only the first line after a write wakes the writer;
+/// the others only append. If the output cannot keep up and more than `capacity` bytes are waiting, further lines
+/// are dropped (and the count of dropped lines is logged once the output catches up) rather than letting memory grow
+/// or a request block.
 ///
 /// - Important: Put the sink first in the service group, so it stops last: on graceful shutdown it stops its thread
 ///   and writes out what is left, including the lines the other services logged while stopping. Without `run`, lines
@@ -21,6 +23,8 @@ public final class LogSink: Service, Sendable {
     private struct Pending {
         var bytes: [UInt8] = []
         var dropped = 0
+        /// The writer thread sleeps until a line is appended: the next `write` wakes it.
+        var writerIdle = false
     }
 
     private let descriptor: Int32
@@ -49,6 +53,10 @@ public final class LogSink: Service, Sendable {
             }
             let before = pending.bytes.count
             pending.bytes.append(contentsOf: line.utf8)
+            if pending.writerIdle {
+                pending.writerIdle = false
+                return true
+            }
             return before < batch && pending.bytes.count >= batch
         }
         if wake { wakeup.signal() }
@@ -66,6 +74,10 @@ public final class LogSink: Service, Sendable {
                 await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
                     let thread = Thread { [self] in
                         while !stopping.load(ordering: .relaxed) {
+                            if markIdleIfNothingWaits() {
+                                wakeup.wait()
+                                continue
+                            }
                             _ = wakeup.wait(timeout: .now() + .milliseconds(milliseconds))
                             flush()
                         }
@@ -83,11 +95,20 @@ public final class LogSink: Service, Sendable {
         flush()
     }
 
+    /// Whether nothing is waiting to be written; if so, the next `write` wakes the writer thread.
+    private func markIdleIfNothingWaits() -> Bool {
+        pending.withLock { pending in
+            guard pending.bytes.isEmpty, pending.dropped == 0 else { return false }
+            pending.writerIdle = true
+            return true
+        }
+    }
+
     /// Writes everything gathered so far (from the calling thread).
     public func flush() {
         writing.withLock { _ in
             var (bytes, dropped) = pending.withLock { pending in
-                defer { pending = Pending() }
+                defer { (pending.bytes, pending.dropped) = ([], 0) }
                 return (pending.bytes, pending.dropped)
             }
             if dropped > 0 {

@@ -6,11 +6,24 @@ import NIOCore
 
 /// The operator page at `GET /` on the admin listener (docs/http.md#the-operator-page).
 ///
-/// One self-contained document, shipped in the binary: markup, style sheet and script, no external resources. It
-/// holds no data: the script fetches `/status` (and the admin endpoints) with the admin token the operator types,
-/// so the page itself is served without the token. A Content-Security-Policy allows exactly this page's own
-/// style sheet and script (by hash) and requests to this listener only.
+/// One self-contained document: markup, style sheet and script, no external resources. It holds no data: the script
+/// fetches `/status` (and the admin endpoints) with the admin token the operator types, so the page itself is served
+/// without the token. A Content-Security-Policy allows exactly this page's own style sheet and script (by hash) and
+/// requests to this listener only.
+///
+/// The script and the style sheet are the files `operator-page.js` and `operator-page.css` beside this one, resources
+/// of SwitchboardServer (its bundle sits beside the binary, as SwitchboardCore's does); they are read once, when the
+/// admin router is built, and inlined into the document.
 enum OperatorPage {
+    /// The page's script: polls `/status` every 2 s and updates the document in place (rows keyed by name, text
+    /// written only when it changed), asks for the admin token on a 401, runs explain, reload and drain.
+    /// Fields of `/status` that a server does not send (the capacity fields) are simply not shown.
+    static let script = resource("operator-page.js")
+
+    /// The page's style sheet: light and dark (`prefers-color-scheme`), one column below 1000 px, tables as
+    /// labelled cards below 640 px.
+    static let style = resource("operator-page.css")
+
     /// The whole document.
     static let document: String = markup
         .replacingOccurrences(of: "/*STYLE*/", with: style)
@@ -41,6 +54,19 @@ enum OperatorPage {
             ],
             body: ResponseBody(byteBuffer: body)
         )
+    }
+
+    /// A file of SwitchboardServer's resource bundle, without the final newline it ends with as a text file.
+    ///
+    /// The files are part of the build, so failing to read them is a packaging bug, not a runtime condition to
+    /// recover from.
+    private static func resource(_ name: String) -> String {
+        guard let url = Bundle.module.url(forResource: name, withExtension: nil),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else {
+            fatalError("SwitchboardServer resource \(name) is missing from \(Bundle.module.bundlePath)")
+        }
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
     }
 
     private static func hash(_ text: String) -> String {
@@ -129,6 +155,15 @@ enum OperatorPage {
       <p id="pools-empty" class="summary" hidden>No pools.</p>
     </section>
   </div>
+  <section id="replicas-section" aria-labelledby="replicas-title" hidden>
+    <div class="section-head"><h2 id="replicas-title">Replicas</h2><p id="r-store" class="summary"></p></div>
+    <div class="scroll">
+      <table id="replicas" class="data">
+        <thead><tr><th scope="col">Replica</th><th scope="col">Version</th><th scope="col">Host</th><th scope="col">Started</th><th scope="col">Last heartbeat</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+  </section>
   <div class="grid2">
     <section aria-labelledby="decisions-title">
       <h2 id="decisions-title">Recent decisions <span class="summary">(newest first)</span></h2>

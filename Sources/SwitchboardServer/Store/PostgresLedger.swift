@@ -148,16 +148,27 @@ public final class PostgresLedger: CallLedger {
 
     /// Decides with the shared counts and takes the slot in the database; a backend the database finds full or
     /// draining is passed over and the call decided again, at most once per backend.
+    ///
+    /// The counts and drain flags read between refreshes may be stale, so they never make a backend full or
+    /// draining by themselves (a call ended or an undrain at another replica would otherwise be refused for up to
+    /// a refresh): the database says when it is. They still order `least_loaded`.
     private func decideAndTake(
         _ call: IncomingCall, in snapshot: RoutingState.Snapshot, at instant: Date, counts: [String: Occupancy]
     ) async throws -> RouteDecision {
         let table = snapshot.table
         var overrides: [String: Occupancy] = [:]
-        for _ in 0...table.backends.count {
-            let decision = table.decide(call, health: snapshot.health, at: instant) { index in
-                let name = table.backends[index].name
-                return overrides[name] ?? counts[name] ?? .idle
+        func occupancy(_ index: Int) -> Occupancy {
+            let name = table.backends[index].name
+            if let known = overrides[name] { return known }
+            var cached = counts[name] ?? .idle
+            cached.draining = false
+            if let limit = table.limit(of: index, health: snapshot.health), limit > 0 {
+                cached.active = min(cached.active, limit - 1)
             }
+            return cached
+        }
+        for _ in 0...table.backends.count {
+            let decision = table.decide(call, health: snapshot.health, at: instant, occupancy: occupancy)
             guard let backend = decision.backend, let callID = call.id, let index = table.backendIndex(named: backend)
             else { return decision }
             let limit = table.limit(of: index, health: snapshot.health)
@@ -167,7 +178,7 @@ public final class PostgresLedger: CallLedger {
             }
             switch result {
             case "full":
-                overrides[backend] = Occupancy(active: limit ?? 0, draining: counts[backend]?.draining ?? false)
+                overrides[backend] = Occupancy(active: limit ?? 0, draining: false)
             case "draining":
                 overrides[backend] = Occupancy(active: counts[backend]?.active ?? 0, draining: true)
             default:
@@ -176,9 +187,7 @@ public final class PostgresLedger: CallLedger {
             }
         }
         // Every backend the table could choose was passed over: the fallback ladder's end.
-        return table.decide(call, health: snapshot.health, at: instant) { index in
-            overrides[table.backends[index].name] ?? counts[table.backends[index].name] ?? .idle
-        }
+        return table.decide(call, health: snapshot.health, at: instant, occupancy: occupancy)
     }
 
     /// The decision while the store is unavailable, by the `--store-unavailable` policy.

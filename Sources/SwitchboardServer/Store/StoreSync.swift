@@ -47,13 +47,14 @@ struct StoreSync: Service {
                 let applied = try await withBudget(.seconds(10)) {
                     try await StoreSchema.migrate(client, logger: logger)
                 }
+                await refresh(heartbeat: true, started: started)
+                guard ledger.isAvailable else { continue }
                 logger.notice(
                     "store connected",
                     metadata: ["store": "\(settings.url)", "schema": "\(StoreSchema.latest)",
                                "applied": "\(applied.map(String.init).joined(separator: ","))",
                                "replica": "\(settings.replicaID)"]
                 )
-                await refresh(heartbeat: true, started: started)
                 return true
             } catch let error as StoreError {
                 logger.critical("store refused", metadata: ["store": "\(settings.url)", "error": "\(error)"])

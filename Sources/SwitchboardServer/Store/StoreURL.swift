@@ -103,11 +103,11 @@ public struct StoreURL: Sendable, CustomStringConvertible {
                 database: database
             )
         case .tcp(let host, let port):
-            var configuration = PostgresClient.Configuration(
+            // verify-full checks the certificate against `host` (PostgresNIO sends it as the TLS server name unless
+            // it is an IP address, which SNI does not allow).
+            return PostgresClient.Configuration(
                 host: host, port: port, username: username, password: password, database: database, tls: try tls()
             )
-            if sslMode == .verifyFull { configuration.options.tlsServerName = host }
-            return configuration
         }
     }
 

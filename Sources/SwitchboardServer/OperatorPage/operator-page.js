@@ -1,8 +1,3 @@
-extension OperatorPage {
-    /// The page's script: polls `/status` every 2 s and updates the document in place (rows keyed by name, text
-    /// written only when it changed), asks for the admin token on a 401, runs explain, reload and drain.
-    /// Fields of `/status` that a server does not send (the capacity fields) are simply not shown.
-    static let script = #"""
 'use strict';
 (() => {
   const REFRESH_MS = 2000;
@@ -178,6 +173,7 @@ extension OperatorPage {
     renderRoutes(status.routes || [], table);
     renderPools(status.pools || []);
     renderDecisions(status.decisions || []);
+    renderReplicas(status.store || null, status.replicas || []);
     renderDownChoices(backends);
     $('main').hidden = false;
   }
@@ -356,6 +352,27 @@ extension OperatorPage {
     });
   }
 
+  // With a shared store: its state and every replica heartbeating in it; the section stays hidden without one.
+  function renderReplicas(store, replicas) {
+    $('replicas-section').hidden = !store;
+    if (!store) return;
+    const state = store.state === 'available' ? '✓ store available'
+      : store.state === 'unavailable' ? '▲ store unavailable since ' + when(store.since) + ' (' + (store.last_error || 'no answer') + '); calls decided by policy "' + store.unavailable_policy + '"'
+      : '○ connecting to the store';
+    text($('r-store'), state);
+    setClass($('r-store'), store.state === 'available' ? 'summary' : 'summary bad-text');
+    sync($('replicas').tBodies[0], replicas, (r) => r.id, () => makeRow(['Replica', 'Version', 'Host', 'Started', 'Last heartbeat']), (row, r) => {
+      const [id, version, host, started, heartbeat] = row.cells;
+      text(id, r.id + (r.self ? ' (this one)' : ''));
+      text(version, r.version);
+      text(host, r.host);
+      text(started, when(r.started_at));
+      const age = (Date.now() - new Date(r.heartbeat_at).getTime()) / 1000;
+      text(heartbeat, when(r.heartbeat_at) + (age > 10 ? ' ▲ stale' : ''));
+      setClass(heartbeat, age > 10 ? 'bad-text' : '');
+    });
+  }
+
   function renderDownChoices(backends) {
     const box = $('x-down');
     const existing = new Map(Array.from(box.children).map((label) => [label.dataset.key, label]));
@@ -495,5 +512,3 @@ extension OperatorPage {
 
   refresh();
 })();
-"""#
-}

@@ -1,0 +1,272 @@
+import Foundation
+import SwitchboardTestSupport
+import Testing
+
+/// Several `serve` processes sharing one real PostgreSQL database (`--store`), as replicas behind a load balancer.
+@Suite(.timeLimit(.minutes(3)))
+struct SharedStoreTests {
+    static let key = "whsec_store"
+
+    /// Backend `a` takes `limit` calls across every replica; past it calls go to the table's fallback (reject).
+    static func table(limit: Int) -> String {
+        """
+        version: 1
+        backends:
+          a: { url: "wss://a.example/calls", health: { check: none }, max_calls: \(limit) }
+        routes:
+          - { name: all, to: a }
+        """
+    }
+
+    struct Replica {
+        var process: ChildProcess
+        var webhook: Int
+        var admin: Int
+
+        func call(_ id: String, requestID: String = UUID().uuidString) async throws -> String {
+            try await SignedRequest(body: Fixture.incomingCall(id: id), key: key, requestID: requestID).send(port: webhook)
+        }
+
+        func end(_ id: String) async throws -> String {
+            try await SignedRequest(path: "/webhooks/events", body: Fixture.callEnded(id: id), key: key).send(port: webhook)
+        }
+
+        func get(_ path: String) async throws -> String {
+            let port = admin
+            return try await blocking { try FrontDoorCommandTests.get(path, port: port) }
+        }
+
+        func post(_ path: String) async throws -> String {
+            let port = admin
+            return try await blocking {
+                let connection = try RawConnection(port: port)
+                connection.write("POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                return connection.readResponse()?.body ?? ""
+            }
+        }
+
+        func stop() async throws {
+            process.signal(SIGTERM)
+            #expect(try await process.waitForExit() == 0)
+        }
+    }
+
+    static func start(_ routes: String, store: String, id: String, _ extra: [String] = []) async throws -> Replica {
+        let process = try ChildProcess(
+            ["serve", "--routes", routes, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--store", store,
+             "--replica-id", id] + extra,
+            environment: ["SWITCHBOARD_SIGNING_KEY": key]
+        )
+        try await process.waitForOutput(containing: "store connected")
+        try await process.waitForOutput(containing: "listener=webhook")
+        let log = try await process.waitForOutput(containing: "listener=admin")
+        return Replica(process: process, webhook: try #require(log.port(of: "webhook")), admin: try #require(log.port(of: "admin")))
+    }
+
+    static let answered = #"{"action":"answer","client_websocket_url":"wss://a.example/calls"}"#
+    static let rejected = #"{"action":"reject"}"#
+
+    @Test func concurrentCallsAcrossReplicasNeverExceedMaxCalls() async throws {
+        let database = try await TestDatabase()
+        let scratch = try Scratch()
+        let routes = try scratch.write("routes.yaml", Self.table(limit: 5))
+        let replicas = [
+            try await Self.start(routes, store: database.url(), id: "r1"),
+            try await Self.start(routes, store: database.url(), id: "r2"),
+            try await Self.start(routes, store: database.url(), id: "r3"),
+        ]
+        let answers = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<45 {
+                group.addTask { try await replicas[index % 3].call("call-\(index)") }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        // Exactly the limit answered across the three replicas; every other call got the fallback.
+        #expect(answers.filter { $0 == Self.answered }.count == 5, "\(answers)")
+        #expect(answers.filter { $0 == Self.rejected }.count == 40)
+        #expect(try await database.sql("SELECT count(*) FROM switchboard_leases WHERE backend = 'a'") == "5")
+        // Every replica's admin endpoint reads the cluster-wide count.
+        for replica in replicas {
+            #expect(try await replica.get("/admin/backends/a").contains(#""active_calls":5"#))
+        }
+        for replica in replicas { try await replica.stop() }
+        await database.remove()
+    }
+
+    @Test func callEndedAtTheOtherReplicaFreesTheSlot() async throws {
+        let database = try await TestDatabase()
+        let scratch = try Scratch()
+        let routes = try scratch.write("routes.yaml", Self.table(limit: 1))
+        let first = try await Self.start(routes, store: database.url(), id: "r1")
+        let second = try await Self.start(routes, store: database.url(), id: "r2")
+        #expect(try await first.call("one") == Self.answered)
+        #expect(try await second.call("two") == Self.rejected)
+        #expect(try await second.end("one").contains(#""outcome":"released""#))
+        // The replica that answered the call gets the freed slot at once: the database decides, not its view.
+        #expect(try await first.call("three") == Self.answered)
+        #expect(try await database.sql("SELECT call_id FROM switchboard_leases") == "three")
+        try await first.stop()
+        try await second.stop()
+        await database.remove()
+    }
+
+    @Test func drainOnOneReplicaIsObeyedByTheOther() async throws {
+        let database = try await TestDatabase()
+        let scratch = try Scratch()
+        let routes = try scratch.write("routes.yaml", Self.table(limit: 10))
+        let first = try await Self.start(routes, store: database.url(), id: "r1")
+        let second = try await Self.start(routes, store: database.url(), id: "r2")
+        #expect(try await second.call("before") == Self.answered)
+        #expect(try await first.post("/admin/backends/a/drain").contains(#""drain":"draining""#))
+        #expect(try await second.call("during") == Self.rejected)
+        #expect(try await second.get("/admin/backends/a").contains(#""drain":"draining","active_calls":1"#))
+        // `drain --wait` on the first replica returns once the call on the second one ends.
+        let wait = try ChildProcess(
+            ["drain", "a", "--wait", "--timeout", "30s", "--poll-interval", "50ms", "--admin", "http://127.0.0.1:\(first.admin)"]
+        )
+        try await wait.waitForOutput(containing: "a: draining, 1 live call")
+        #expect(try await second.end("before").contains(#""outcome":"released""#))
+        #expect(try await wait.waitForExit() == 0)
+        #expect(try await second.post("/admin/backends/a/undrain").contains(#""drain":null"#))
+        #expect(try await first.call("after") == Self.answered)
+        try await first.stop()
+        try await second.stop()
+        await database.remove()
+    }
+
+    @Test func aRetryAtTheOtherReplicaGetsTheSameAnswer() async throws {
+        let database = try await TestDatabase()
+        let scratch = try Scratch()
+        let routes = try scratch.write("routes.yaml", Self.table(limit: 1))
+        let first = try await Self.start(routes, store: database.url(), id: "r1")
+        let second = try await Self.start(routes, store: database.url(), id: "r2")
+        let requestID = "req-retried"
+        #expect(try await first.call("one", requestID: requestID) == Self.answered)
+        // The backend is full now, yet the retry is answered as the first delivery was, and takes no second slot.
+        #expect(try await second.call("one", requestID: requestID) == Self.answered)
+        #expect(try await database.sql("SELECT count(*) FROM switchboard_leases") == "1")
+        // The same request ID with another body is refused at either replica.
+        let conflict = try await second.call("other", requestID: requestID)
+        #expect(conflict.contains("request ID already used"))
+        try await first.stop()
+        try await second.stop()
+        await database.remove()
+    }
+
+    @Test func aRestartedReplicaKeepsTheLiveCalls() async throws {
+        let database = try await TestDatabase()
+        let scratch = try Scratch()
+        let routes = try scratch.write("routes.yaml", Self.table(limit: 2))
+        var replica = try await Self.start(routes, store: database.url(), id: "r1")
+        #expect(try await replica.call("one") == Self.answered)
+        #expect(try await replica.call("two") == Self.answered)
+        try await replica.stop()
+        replica = try await Self.start(routes, store: database.url(), id: "r1")
+        #expect(try await replica.call("three") == Self.rejected)
+        #expect(try await replica.end("two").contains(#""outcome":"released""#))
+        #expect(try await replica.call("four") == Self.answered)
+        let status = try await replica.get("/status")
+        #expect(status.contains(#""active_calls":2"#))
+        #expect(status.contains(#""id":"r1""#) && status.contains(#""self":true"#))
+        try await replica.stop()
+        await database.remove()
+    }
+
+    /// The database stops mid-traffic: every call is still answered (by the replica's own counts), a `call.ended`
+    /// is kept, and once the database is back the calls answered meanwhile are in it and the ended one is not.
+    @Test func theStoreStoppedAndStartedLosesNoAnswerAndLeavesNoSlotHeld() async throws {
+        let database = try await TestDatabase(private: true)
+        let scratch = try Scratch()
+        let routes = try scratch.write("routes.yaml", Self.table(limit: 3))
+        let replica = try await Self.start(routes, store: database.url(), id: "r1")
+        #expect(try await replica.call("before") == Self.answered)
+        #expect(try await replica.call("ended-during") == Self.answered)
+        try await database.stopServer()
+        #expect(try await replica.call("during-1") == Self.answered)
+        try await replica.process.waitForOutput(containing: "store unavailable")
+        #expect(try await replica.get("/readyz").contains(#""ready":true"#))
+        // The limit still holds, from the counts last read plus this replica's own: 2 + 1 = 3, full.
+        #expect(try await replica.call("during-2") == Self.rejected)
+        #expect(try await replica.end("ended-during").contains(#""outcome""#))
+        #expect(try await replica.get("/status").contains(#""state":"unavailable""#))
+        try await database.startServer()
+        try await replica.process.waitForOutput(containing: "store available again")
+        let leases = try await database.sql("SELECT string_agg(call_id, ',' ORDER BY call_id) FROM switchboard_leases")
+        #expect(leases == "before,during-1")
+        #expect(try await replica.get("/status").contains(#""state":"available""#))
+        // One line for each change of state, not one per call.
+        #expect(replica.process.stdout.components(separatedBy: "store unavailable").count == 2)
+        try await replica.stop()
+        await database.remove()
+    }
+
+    @Test func twoReplicasMigratingAtOnceApplyTheSchemaOnce() async throws {
+        let database = try await TestDatabase()
+        async let one = ChildProcess.run(["store", "migrate", "--store", database.url()])
+        async let two = ChildProcess.run(["store", "migrate", "--store", database.url()])
+        let results = try await [one, two]
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results)")
+        #expect(results.filter { $0.stdout.contains("applied version 1") }.count == 1)
+        #expect(try await database.sql("SELECT count(*) FROM switchboard_migrations") == "1")
+        let check = try await ChildProcess.run(["store", "check", "--store", database.url()])
+        #expect(check.status == 0)
+        #expect(check.stdout.contains("as this switchboard expects"))
+        await database.remove()
+    }
+
+    @Test func aDatabaseAtANewerSchemaIsRefused() async throws {
+        let database = try await TestDatabase()
+        #expect(try await ChildProcess.run(["store", "migrate", "--store", database.url()]).status == 0)
+        try await database.sql("INSERT INTO switchboard_migrations (version) VALUES (99)")
+        let check = try await ChildProcess.run(["store", "check", "--store", database.url()])
+        #expect(check.status == 1)
+        #expect(check.stdout.contains("schema at version 99 is newer than this switchboard knows"))
+        let scratch = try Scratch()
+        let serve = try await ChildProcess.run(
+            ["serve", "--routes", try scratch.write("routes.yaml", Self.table(limit: 1)), "--listen", "127.0.0.1:0",
+             "--admin-listen", "127.0.0.1:0", "--store", database.url()],
+            environment: ["SWITCHBOARD_SIGNING_KEY": Self.key]
+        )
+        #expect(serve.status == 1)
+        #expect(serve.stderr.contains("newer than this switchboard knows"), "\(serve.stderr)")
+        await database.remove()
+    }
+
+    @Test func thePasswordIsInNoOutput() async throws {
+        let database = try await TestDatabase()
+        let password = "pw-never-shown-4f1c"
+        let url = database.url(password: password)
+        let scratch = try Scratch()
+        let replica = try await Self.start(
+            try scratch.write("routes.yaml", Self.table(limit: 1)), store: url, id: "r1", ["--log-level", "trace"]
+        )
+        #expect(try await replica.call("one") == Self.answered)
+        let status = try await replica.get("/status")
+        #expect(status.contains(#""store":{"#) && status.contains(":***@"))
+        let metrics = try await replica.get("/metrics")
+        #expect(metrics.contains("switchboard_store_up 1"))
+        try await replica.stop()
+        let check = try await ChildProcess.run(["store", "check", "--store", url])
+        let bad = try await ChildProcess.run(["store", "check", "--store", url + "&sslmode=sometimes"])
+        #expect(bad.status == 2)
+        for output in [replica.process.stdout, replica.process.stderr, status, metrics, check.stdout, check.stderr,
+                       bad.stdout, bad.stderr] {
+            #expect(!output.contains(password))
+        }
+        await database.remove()
+    }
+
+    @Test func tlsToTheDatabaseIsVerifiedAgainstTheGivenAuthority() async throws {
+        let database = try await TestDatabase()
+        let verified = try await ChildProcess.run(
+            ["store", "migrate", "--store", database.tlsURL(sslmode: "verify-full", rootCertificate: database.certificateAuthority)]
+        )
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("sslmode=verify-full"))
+        // The system's roots do not know the test authority: verification fails, and nothing is written.
+        let unverified = try await ChildProcess.run(["store", "check", "--store", database.tlsURL(sslmode: "verify-full")])
+        #expect(unverified.status == 3)
+        #expect(unverified.stderr.contains("cannot use the store"))
+        await database.remove()
+    }
+}
