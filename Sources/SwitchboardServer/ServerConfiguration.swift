@@ -1,3 +1,4 @@
+import Foundation
 /// Everything `switchboard serve` needs; every parameter has the documented default (docs/cli.md).
 public struct ServerConfiguration: Sendable {
     /// `host:port` split for binding.
@@ -61,6 +62,9 @@ public struct ServerConfiguration: Sendable {
     /// `--store`: call slots, drain flags and retry answers shared through PostgreSQL; nil keeps them in this
     /// process's memory.
     public var store: StoreSettings?
+    /// The wall-clock time webhook decisions use for `time:` and `calendar:` conditions (tests route "on a holiday"
+    /// with it; signature timestamps always use the real clock).
+    public var routingClock: @Sendable () -> Date = { Date() }
 
     public init(
         routesPath: String = "routes.yaml",

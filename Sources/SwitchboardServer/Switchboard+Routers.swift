@@ -9,7 +9,7 @@ extension Switchboard {
         let delivery = SignedDelivery(verifier: verifier, maxBodySize: configuration.maxBodySize)
         WebhookController(
             delivery: delivery, state: state, ledger: ledger, metrics: metrics,
-            capacityMetrics: capacityMetrics, decisions: decisions, logger: logger
+            capacityMetrics: capacityMetrics, decisions: decisions, clock: configuration.routingClock, logger: logger
         ).addRoutes(to: router, path: configuration.webhookPath)
         EventsController(
             delivery: delivery, ledger: ledger, metrics: capacityMetrics, refusals: metrics, logger: logger

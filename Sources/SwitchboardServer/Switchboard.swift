@@ -153,7 +153,7 @@ public struct Switchboard: Sendable {
             HangupReloader(reloader: reloader, reloadCertificates: { reloadCertificates(trigger: "SIGHUP") }),
         ]
         if configuration.watchRoutes {
-            services.append(RoutesWatcher(path: configuration.routesPath, reloader: reloader, logger: logger))
+            services.append(RoutesWatcher(path: configuration.routesPath, reloader: reloader, state: state, logger: logger))
             let certificateFiles = [webhookCertificates, adminCertificates].compactMap { $0?.files }
             if !certificateFiles.isEmpty {
                 services.append(CertificateWatcher(

@@ -10,6 +10,14 @@ public enum Fixture {
     /// Where the `incoming_call` fixture is on disk, for commands that take a file.
     public static let incomingCallPath: String = url("phone_incoming_call").path
 
+    /// U.S. federal holidays 2026–2027 as an iCalendar file, written by this project from 5 U.S.C. 6103 and OPM's
+    /// holiday schedule (each event's DESCRIPTION gives its dates): yearly `RRULE`s with `BYDAY` ordinals, `UNTIL`,
+    /// `COUNT`, an `EXDATE`, single "(observed)" events and folded lines, with CRLF line ends. Thanksgiving's
+    /// `BEGIN:VEVENT` is line 108.
+    public static let usHolidaysPath: String = Bundle.module.url(
+        forResource: "us-holidays", withExtension: "ics", subdirectory: "Fixtures"
+    )!.path
+
     /// The repository's own `routes.yaml`.
     public static let repositoryRoutes: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("routes.yaml").path

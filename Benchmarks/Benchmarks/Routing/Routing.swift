@@ -67,6 +67,21 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // (f) A calendar in the matching route (weekly hours and the U.S. federal holidays file) against the same table
+    // without it, at the same instant: now, inside the span the calendar precomputes when the table loads.
+    let today = Date()
+    let plain = try! RoutingTable(yaml: Tables.calendarTable(calendar: false))
+    let withCalendar = try! RoutingTable(yaml: Tables.calendarTable(calendar: true))
+    let supportCall = IncomingCall(id: "c", number: "+14155550100", caller: "+12125550100")
+    for (name, table) in [("(f) team route, no calendar", plain), ("(f) team route with a calendar", withCalendar)] {
+        let health = HealthView.allEligible(table.backends.count)
+        Benchmark(name) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(table.decide(supportCall, health: health, at: today))
+            }
+        }
+    }
+
     // Loading and validating a 10,000-route file.
     let large = Tables.perNumber(10_000)
     Benchmark("load+validate 10,000 routes", configuration: .init(scalingFactor: .one, maxIterations: 20)) { benchmark in
@@ -111,6 +126,26 @@ enum Tables {
           p: { strategy: \(strategy), members: [a, b] }
 
         """
+    }
+
+    /// Table (f): the support number's route, with or without `calendar: support` (open every day but holidays).
+    static func calendarTable(calendar: Bool) -> String {
+        let holidays = repositoryFile("Tests/SwitchboardTestSupport/Fixtures/us-holidays.ics")
+        return header + """
+            numbers:
+              "+14155550100": { team: support }
+            calendars:
+              support:
+                zone: America/New_York
+                hours: { mon-sun: "00:00-24:00" }
+                ics: ["\(holidays)"]
+            routes:
+              - name: support
+                when: { number.team: support\(calendar ? ", calendar: support" : "") }
+                to: p
+              - { name: default, to: number_default }
+
+            """
     }
 
     static func callerList(_ count: Int) -> String {

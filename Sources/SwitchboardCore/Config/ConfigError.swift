@@ -45,9 +45,12 @@ public struct ConfigDiagnostic: Sendable, Hashable, CustomStringConvertible {
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     /// Errors first, in file order, then warnings.
     public var diagnostics: [ConfigDiagnostic]
+    /// The `.ics` files the routes file named, as paths to open (a watcher keeps watching them until they load).
+    public var calendarFiles: [String]
 
-    public init(diagnostics: [ConfigDiagnostic]) {
+    public init(diagnostics: [ConfigDiagnostic], calendarFiles: [String] = []) {
         self.diagnostics = diagnostics
+        self.calendarFiles = calendarFiles
     }
 
     public var errors: [ConfigDiagnostic] { diagnostics.filter { $0.severity == .error } }

@@ -33,10 +33,12 @@ struct Diagnostics {
         items.append(ConfigDiagnostic(message, at: location(of: node), severity: .warning))
     }
 
-    /// Errors in file order, then warnings in file order.
+    /// Errors in file order, then warnings in file order; the routes file's come before those of the `.ics` files
+    /// it names.
     var sorted: [ConfigDiagnostic] {
-        let order: (ConfigDiagnostic, ConfigDiagnostic) -> Bool = {
-            ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column)
+        let order: (ConfigDiagnostic, ConfigDiagnostic) -> Bool = { [file] in
+            ($0.location.file != file ? 1 : 0, $0.location.file, $0.location.line, $0.location.column)
+                < ($1.location.file != file ? 1 : 0, $1.location.file, $1.location.line, $1.location.column)
         }
         let sorted = items.filter { $0.severity == .error }.sorted(by: order)
             + items.filter { $0.severity == .warning }.sorted(by: order)

@@ -76,6 +76,8 @@ extension TableCompiler {
                 test = .any(alternatives)
             case "time":
                 test = timeWindow(entry.value).map(Condition.Test.time)
+            case "calendar":
+                test = calendarCondition(entry.value)
             case "split":
                 test = split(entry.value)
             default:
@@ -93,7 +95,7 @@ extension TableCompiler {
             return .numberAttribute(name: String(name.dropFirst(7)), index: index)
         }
         let known = Set(Attribute.fixed.keys).union(numberAttributes.keys.map { "number.\($0)" })
-            .union(["any", "time", "split"])
+            .union(["any", "time", "split", "calendar"])
         let hint = name.hasPrefix("number.") ? " (no number under 'numbers:' defines '\(name.dropFirst(7))')" : ""
         reader.diagnostics.error("unknown key '\(name)' in when\(hint)\(ConfigReader.suggestion(name, known))", at: node)
         return nil
@@ -187,13 +189,7 @@ extension TableCompiler {
     private mutating func timeWindow(_ node: Node) -> TimeWindow? {
         guard let fields = reader.mapping(node, "time", allowed: ["zone", "days", "between"]) else { return nil }
         let field = Dictionary(fields.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        var zone: TimeZone?
-        if let node = field["zone"]?.value, let name = reader.nonEmptyString(node, "zone") {
-            zone = TimeZone(identifier: name)
-            if zone == nil { reader.diagnostics.error("unknown time zone '\(name)' (use an IANA name like America/New_York)", at: node) }
-        } else if field["zone"] == nil {
-            reader.diagnostics.error("time needs 'zone:' (an IANA name like America/New_York)", at: node)
-        }
+        let zone = self.zone(field["zone"], of: "time", missingAt: node)
         var days = TimeWindow.everyDay
         if let node = field["days"]?.value { days = self.days(node) ?? days }
         var start = 0, end = 24 * 60
@@ -206,6 +202,20 @@ extension TableCompiler {
         }
         guard let zone else { return nil }
         return TimeWindow(zone: zone, days: days, start: start, end: end)
+    }
+
+    /// The `zone:` of a time window or calendar, an IANA name; reported at `node` when missing.
+    mutating func zone(_ field: ConfigReader.Entry?, of owner: String, missingAt node: Node) -> TimeZone? {
+        guard let field else {
+            reader.diagnostics.error("\(owner) needs 'zone:' (an IANA name like America/New_York)", at: node)
+            return nil
+        }
+        guard let name = reader.nonEmptyString(field.value, "zone") else { return nil }
+        guard let zone = TimeZone(identifier: name) else {
+            reader.diagnostics.error("unknown time zone '\(name)' (use an IANA name like America/New_York)", at: field.value)
+            return nil
+        }
+        return zone
     }
 
     /// `mon-fri`, `sat`, or a list of names and ranges.
@@ -245,6 +255,31 @@ extension TableCompiler {
         }
         guard let start = minutes(parts[0]), let end = minutes(parts[1]), start != end, start < 24 * 60 else { return nil }
         return (start, end)
+    }
+
+    /// `calendar: NAME` (open now) or `calendar: {name: NAME, open: false}`.
+    private mutating func calendarCondition(_ node: Node) -> Condition.Test? {
+        var nameNode = node
+        var open = true
+        if case .mapping = node {
+            guard let fields = reader.mapping(node, "calendar", allowed: ["name", "open"]) else { return nil }
+            let field = Dictionary(fields.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            guard let name = field["name"]?.value else {
+                reader.diagnostics.error("calendar needs 'name:' (a calendar under 'calendars:')", at: node)
+                return nil
+            }
+            nameNode = name
+            if let node = field["open"]?.value { open = reader.bool(node, "open") ?? open }
+        }
+        guard let name = reader.nonEmptyString(nameNode, "calendar") else { return nil }
+        guard let calendar = calendars[name] else {
+            // A calendar that failed to compile has its own errors already.
+            if declaredCalendars.contains(name) { return nil }
+            let hint = calendars.isEmpty ? " (there is no 'calendars:' section)" : ConfigReader.suggestion(name, Set(calendars.keys))
+            reader.diagnostics.error("unknown calendar '\(name)'\(hint)", at: nameNode)
+            return nil
+        }
+        return .calendar(calendar, open: open)
     }
 
     /// `split: {percent: 10, by: caller}`

@@ -28,7 +28,9 @@ extension RoutingTable {
         var compiler = TableCompiler(reader: ConfigReader(file: file, environment: environment))
         let table = compiler.compile(yaml)
         let diagnostics = compiler.reader.diagnostics
-        guard let table, !diagnostics.hasErrors else { throw ConfigError(diagnostics: diagnostics.sorted) }
+        guard let table, !diagnostics.hasErrors else {
+            throw ConfigError(diagnostics: diagnostics.sorted, calendarFiles: compiler.calendarFilePaths)
+        }
         self = table
     }
 }
@@ -39,11 +41,23 @@ struct TableCompiler {
     var backendIndex: [String: Int] = [:]
     var poolIndex: [String: Int] = [:]
     var numberAttributes: [String: Int] = [:]
+    /// `calendars:` by name.
+    var calendars: [String: BusinessCalendar] = [:]
+    var declaredCalendars: Set<String> = []
+    /// The `.ics` files the calendars read (resolved paths, for the watcher) and their bytes (for the version).
+    var calendarFilePaths: [String] = []
+    var calendarFileContents = Data()
+    /// Calendars precompute their opening states around this instant.
+    var loadedAt = Date()
 
-    static let topLevelKeys: Set<String> = ["version", "health", "numbers", "backends", "pools", "routes", "fallback"]
+    static let topLevelKeys: Set<String> = [
+        "version", "health", "numbers", "calendars", "backends", "pools", "routes", "fallback",
+    ]
     static let backendKeys: Set<String> = ["url", "health", "weight", "fallback", "max_calls", "max_call_duration"]
     static let poolKeys: Set<String> = ["members", "strategy", "fallback", "panic"]
     static let routeKeys: Set<String> = ["name", "when", "to", "fallback", "strategy"]
+    /// What backend, pool and calendar names may hold (besides ASCII letters and digits).
+    static let nameCharacters = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
 
     mutating func compile(_ yaml: String) -> RoutingTable? {
         let root: Node
@@ -69,6 +83,7 @@ struct TableCompiler {
         }
         let timing = section["health"].map { healthTiming($0.value, base: HealthTiming()) } ?? HealthTiming()
         let numbers = section["numbers"].map { compileNumbers($0.value) } ?? [:]
+        if let node = section["calendars"]?.value { compileCalendars(node) }
         let backendEntries = section["backends"].flatMap { reader.mapping($0.value, "backends") } ?? []
         let poolEntries = section["pools"].flatMap { reader.mapping($0.value, "pools") } ?? []
         declareNames(backends: backendEntries, pools: poolEntries)
@@ -81,9 +96,10 @@ struct TableCompiler {
         checkFallbackLoops(backends: backendEntries, backendFallbacks: backends.map(\.fallback),
                            pools: poolEntries, poolFallbacks: pools.map(\.fallback))
 
-        let digest = SHA256.hash(data: Data(yaml.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data(yaml.utf8) + calendarFileContents).map { String(format: "%02x", $0) }.joined()
         return RoutingTable(
             backends: backends, pools: pools, routes: routes, fallback: fallback, numbers: numbers,
+            calendars: calendars.values.sorted { $0.name < $1.name }, calendarFiles: calendarFilePaths,
             numberAttributeNames: numberAttributes.sorted { $0.value < $1.value }.map(\.key),
             version: String(digest.prefix(16)), warnings: reader.diagnostics.sorted.filter { $0.severity == .warning }
         )
@@ -153,12 +169,11 @@ struct TableCompiler {
         for (kind, entries) in [("backend", backends), ("pool", pools)] {
             for (position, entry) in entries.enumerated() {
                 let name = entry.key
-                let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
                 if Target.keywords.contains(name) {
                     reader.diagnostics.error("'\(name)' is a reserved word and cannot name a \(kind)", at: entry.keyNode)
                     continue
                 }
-                if name.isEmpty || !name.unicodeScalars.allSatisfy({ $0.isASCII && allowed.contains($0) }) {
+                if name.isEmpty || !name.unicodeScalars.allSatisfy({ $0.isASCII && Self.nameCharacters.contains($0) }) {
                     reader.diagnostics.error("\(kind) name '\(name)' may only hold letters, digits, '-', '_' and '.'", at: entry.keyNode)
                 }
                 if let first = locations[name] {

@@ -7,6 +7,8 @@ struct Condition: Sendable {
         /// `any:`: at least one of the condition maps holds entirely.
         case any([[Condition]])
         case time(TimeWindow)
+        /// `calendar:`: the calendar is open (or, with `open: false`, closed).
+        case calendar(BusinessCalendar, open: Bool)
         /// `split:`: the value's stable bucket (0..<10,000) is below `basisPoints`.
         case split(basisPoints: Int, by: Attribute)
     }
@@ -25,9 +27,24 @@ struct Condition: Sendable {
             return alternatives.contains { conditions in conditions.allSatisfy { $0.holds(in: context, at: now) } }
         case .time(let window):
             return window.contains(now)
+        case .calendar(let calendar, let open):
+            return calendar.isOpen(at: now) == open
         case .split(let basisPoints, let attribute):
             guard let value = context.value(of: attribute) else { return false }
             return Self.bucket(of: value) < basisPoints
+        }
+    }
+
+    /// What each calendar this condition consults says at `now` (for the route `explain` shows as matched).
+    func calendarStates(in context: CallContext, at now: Date) -> [String] {
+        switch test {
+        case .calendar(let calendar, _):
+            return ["calendar '\(calendar.name)' is \(calendar.state(at: now))"]
+        case .any(let alternatives):
+            let held = alternatives.first { $0.allSatisfy { $0.holds(in: context, at: now) } }
+            return held?.flatMap { $0.calendarStates(in: context, at: now) } ?? []
+        default:
+            return []
         }
     }
 
@@ -51,6 +68,8 @@ struct Condition: Sendable {
             return "no alternative of 'any' holds"
         case .time(let window):
             return "local time is \(window.describe(now))"
+        case .calendar(let calendar, _):
+            return "calendar '\(calendar.name)' is \(calendar.state(at: now))"
         case .split(let basisPoints, let attribute):
             guard let value = context.value(of: attribute) else { return "\(attribute) is absent" }
             return "\(attribute) falls in bucket \(Self.bucket(of: value)) of 10000, not below \(basisPoints)"

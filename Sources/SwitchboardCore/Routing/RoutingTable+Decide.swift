@@ -37,6 +37,7 @@ extension RoutingTable {
                 continue
             }
             matched = position
+            trace.steps += route.conditions.flatMap { $0.calendarStates(in: context, at: now) }
             break
         }
         let decision = resolve(matched, context: context, health: health, occupancy: occupancy, trace: trace)

@@ -12,6 +12,10 @@ public struct RoutingTable: Sendable {
     public let fallback: Target
     /// `numbers:` by E.164 number.
     let numbers: [String: NumberInfo]
+    /// `calendars:`, by name.
+    public let calendars: [BusinessCalendar]
+    /// The `.ics` files the calendars read, as paths to open: watched and reloaded like the routes file.
+    public let calendarFiles: [String]
     /// Names of `number.<attr>` attributes, by slot.
     public let numberAttributeNames: [String]
     let index: RouteIndex
@@ -23,13 +27,16 @@ public struct RoutingTable: Sendable {
 
     init(
         backends: [Backend], pools: [Pool], routes: [Route], fallback: Target, numbers: [String: NumberInfo],
-        numberAttributeNames: [String], version: String, warnings: [ConfigDiagnostic]
+        calendars: [BusinessCalendar], calendarFiles: [String], numberAttributeNames: [String], version: String,
+        warnings: [ConfigDiagnostic]
     ) {
         self.backends = backends
         self.pools = pools
         self.routes = routes
         self.fallback = fallback
         self.numbers = numbers
+        self.calendars = calendars
+        self.calendarFiles = calendarFiles
         self.numberAttributeNames = numberAttributeNames
         self.index = RouteIndex(routes)
         self.backendIndexByName = Dictionary(backends.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -45,6 +52,8 @@ public struct RoutingTable: Sendable {
     public var probeTargets: [ProbeTarget] { backends.map(\.probeTarget) }
 
     public func backendIndex(named name: String) -> Int? { backendIndexByName[name] }
+
+    public func calendar(named name: String) -> BusinessCalendar? { calendars.first { $0.name == name } }
 
     /// A name for a target as `routes.yaml` spells it.
     public func name(of target: Target) -> String {

@@ -11,9 +11,11 @@ import SwitchboardCore
 public protocol CallLedger: Sendable {
     /// Decides a new delivery and takes the chosen backend's slot for the call, as one step: no two deliveries
     /// can both take a backend's last slot. A delivery already answered (same request ID, same body digest) gets
-    /// the first answer again; the same request ID with another body is a ``Routed/conflict``.
+    /// the first answer again; the same request ID with another body is a ``Routed/conflict``. `instant` is the time
+    /// `time:` and `calendar:` conditions see.
     func route(
-        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot
+        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
+        at instant: Date
     ) async -> Routed
 
     /// Gives the call's slot back (a verified `call.ended`); harmless when there is none.
@@ -31,11 +33,11 @@ public protocol CallLedger: Sendable {
 }
 
 extension CallLedger {
-    /// Explains the call as ``route(_:requestID:digest:in:)`` would decide it, with the ledger's current counts,
+    /// Explains the call as ``route(_:requestID:digest:in:at:)`` would decide it, with the ledger's current counts,
     /// without taking a slot.
     /// - Parameters:
     ///   - health: instead of the snapshot's (`explain --down`).
-    ///   - at: the instant for `time:` conditions.
+    ///   - at: the instant for `time:` and `calendar:` conditions.
     public func explain(
         _ call: IncomingCall, in snapshot: RoutingState.Snapshot, health: HealthView? = nil, at instant: Date = Date()
     ) -> Explanation {

@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// Every answered call takes a slot on its backend; a verified `call.ended` releases it, or the lease expires
 /// after the backend's `max_call_duration`. Routing decisions that can take a slot run under this ledger's lock
-/// (``decide(_:in:now:)``), so the check "below the limit" and the taking of the slot are one step: two
+/// (``decide(_:in:at:now:)``), so the check "below the limit" and the taking of the slot are one step: two
 /// concurrent calls can never both take a backend's last slot. The lock is held for the decision only (pure
 /// computation, no I/O).
 ///
@@ -43,24 +43,25 @@ public final class CapacityLedger: CallLedger {
     }
 
     public func route(
-        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot
+        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
+        at instant: Date
     ) async -> Routed {
-        route(call, requestID: requestID, digest: digest, in: snapshot, now: .now)
+        route(call, requestID: requestID, digest: digest, in: snapshot, at: instant, now: .now)
     }
 
-    /// ``route(_:requestID:digest:in:)`` at `now`, without suspending.
+    /// ``route(_:requestID:digest:in:at:)`` at `now`, without suspending.
     /// - Parameter baseline: calls counted elsewhere, added to this ledger's own (a ``PostgresLedger`` deciding
     ///   while its store is unavailable passes the counts it last read).
     func route(
         _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
-        now: ContinuousClock.Instant, baseline: [String: Occupancy] = [:]
+        at instant: Date = Date(), now: ContinuousClock.Instant, baseline: [String: Occupancy] = [:]
     ) -> Routed {
         switch cache.lookup(requestID: requestID, digest: digest, now: now) {
         case .hit(let decision): return .retry(decision)
         case .conflict: return .conflict
         case .miss: break
         }
-        let decision = decide(call, in: snapshot, now: now, baseline: baseline)
+        let decision = decide(call, in: snapshot, at: instant, now: now, baseline: baseline)
         switch cache.store(requestID: requestID, digest: digest, decision: decision, now: now) {
         case .miss:
             return .fresh(decision)
@@ -82,12 +83,12 @@ public final class CapacityLedger: CallLedger {
     /// A call already holding a slot (the same `id` delivered again under another request ID) keeps one slot,
     /// moved to the new backend if the decision differs. A call without an `id` takes no slot.
     public func decide(
-        _ call: IncomingCall, in snapshot: RoutingState.Snapshot, now: ContinuousClock.Instant = .now,
-        baseline: [String: Occupancy] = [:]
+        _ call: IncomingCall, in snapshot: RoutingState.Snapshot, at instant: Date = Date(),
+        now: ContinuousClock.Instant = .now, baseline: [String: Occupancy] = [:]
     ) -> RouteDecision {
         let table = snapshot.table
         return state.withLock { state in
-            let decision = table.decide(call, health: snapshot.health) { index in
+            let decision = table.decide(call, health: snapshot.health, at: instant) { index in
                 let name = table.backends[index].name
                 let own = state.backends[name].map { Occupancy(active: $0.active, draining: $0.draining) } ?? .idle
                 guard !baseline.isEmpty, let base = baseline[name] else { return own }

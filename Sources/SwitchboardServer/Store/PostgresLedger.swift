@@ -43,7 +43,8 @@ public final class PostgresLedger: CallLedger {
     }
 
     public func route(
-        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot
+        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
+        at instant: Date
     ) async -> Routed {
         switch local.cache.lookup(requestID: requestID, digest: digest) {
         case .hit(let decision): return .retry(decision)
@@ -51,13 +52,15 @@ public final class PostgresLedger: CallLedger {
         case .miss: break
         }
         guard let counts = view.withLock({ $0.availability == .available ? $0.counts : nil }) else {
-            return decideWithoutStore(call, requestID: requestID, digest: digest, in: snapshot)
+            return decideWithoutStore(call, requestID: requestID, digest: digest, in: snapshot, at: instant)
         }
         do {
-            return try await decideAndStore(call, requestID: requestID, digest: digest, in: snapshot, counts: counts)
+            return try await decideAndStore(
+                call, requestID: requestID, digest: digest, in: snapshot, at: instant, counts: counts
+            )
         } catch {
             markUnavailable(error)
-            return decideWithoutStore(call, requestID: requestID, digest: digest, in: snapshot)
+            return decideWithoutStore(call, requestID: requestID, digest: digest, in: snapshot, at: instant)
         }
     }
 
@@ -151,7 +154,7 @@ public final class PostgresLedger: CallLedger {
     /// a refresh): the database says when it is. They still order `least_loaded`.
     private func decideAndStore(
         _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
-        counts: [String: Occupancy]
+        at instant: Date, counts: [String: Occupancy]
     ) async throws -> Routed {
         let table = snapshot.table
         let hex = digest.hexString
@@ -167,7 +170,7 @@ public final class PostgresLedger: CallLedger {
             return cached
         }
         for _ in 0...table.backends.count {
-            let decision = table.decide(call, health: snapshot.health, occupancy: occupancy)
+            let decision = table.decide(call, health: snapshot.health, at: instant, occupancy: occupancy)
             let index = decision.backend.flatMap { table.backendIndex(named: $0) }
             let limit = index.flatMap { table.limit(of: $0, health: snapshot.health) }
             let lifetime = index.map { table.backends[$0].maxCallDuration } ?? Backend.defaultMaxCallDuration
@@ -200,7 +203,8 @@ public final class PostgresLedger: CallLedger {
 
     /// The decision while the store is unavailable, by the `--store-unavailable` policy.
     private func decideWithoutStore(
-        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot
+        _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
+        at instant: Date
     ) -> Routed {
         metrics.fallback(policy: settings.unavailable)
         switch settings.unavailable {
@@ -208,7 +212,9 @@ public final class PostgresLedger: CallLedger {
             return .fresh(RouteDecision(route: nil, backend: nil, answer: .reject))
         case .local:
             let baseline = view.withLock { $0.counts }
-            return local.route(call, requestID: requestID, digest: digest, in: snapshot, now: .now, baseline: baseline)
+            return local.route(
+                call, requestID: requestID, digest: digest, in: snapshot, at: instant, now: .now, baseline: baseline
+            )
         }
     }
 

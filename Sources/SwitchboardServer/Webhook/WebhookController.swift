@@ -16,6 +16,8 @@ struct WebhookController: Sendable {
     let metrics: SwitchboardMetrics
     let capacityMetrics: CapacityMetrics
     let decisions: DecisionLog
+    /// The time `time:` and `calendar:` conditions see.
+    let clock: @Sendable () -> Date
     let logger: Logger
     /// Bounds the `webhook refused` lines (docs/http.md, "Logs").
     let refusalLines = TokenBucket(perSecond: 20, burst: 40)
@@ -58,7 +60,7 @@ struct WebhookController: Sendable {
         case .failure(let error): return refuse(.badRequest, "bad_request", error.description, request, started)
         }
         // Decides and takes the chosen backend's slot in one step (docs/routes.md#call-limits).
-        switch await ledger.route(call, requestID: requestID, digest: digest, in: state.snapshot) {
+        switch await ledger.route(call, requestID: requestID, digest: digest, in: state.snapshot, at: clock()) {
         case .fresh(let decision):
             return answer(decision, requestID: requestID, call: call, started: started)
         case .retry(let first):
