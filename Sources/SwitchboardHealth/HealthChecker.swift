@@ -34,8 +34,9 @@ public final class HealthChecker: Service, Sendable {
     ///   - targets: the backends to probe, in the order `statuses()` reports them.
     ///   - logger: state changes are logged at `info` (up) and `warning` (down).
     ///   - onProbe: called with every probe result, on the probe thread (for metrics); must not block.
-    ///   - onChange: called with the full name → state map whenever a backend's state changes and once per
-    ///     `update(targets:)`; must not block and must not call `update(targets:)`.
+    ///   - onChange: called with the full name → state map after backends' states change (once for all the
+    ///     changes of one turn of the probe thread) and once per `update(targets:)`; must not block and must not
+    ///     call `update(targets:)`.
     ///   - signingKeys: the first one signs `sign: true` WebSocket checks.
     ///   - onReports: called with the name → report map of `report: json` checks right after `onChange`, and
     ///     whenever a report changes; same rules as `onChange`.

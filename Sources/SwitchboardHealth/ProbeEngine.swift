@@ -207,7 +207,6 @@ final class ProbeEngine: @unchecked Sendable {
         return false
     }
 
-
     /// Completes every transfer libcurl reports done; returns how many.
     private func completeFinished(in multi: UnsafeMutableRawPointer) -> Int {
         var finished = 0
