@@ -43,6 +43,9 @@ struct BackendSeriesTests {
         series.keepDurations(of: ["kept"])
         var written: [UInt8] = []
         series.emit(into: &written)
-        #expect(String(decoding: written, as: UTF8.self) == "# TYPE switchboard_backend_up gauge\nswitchboard_backend_up{backend=\"kept\"} 1.0\n")
+        #expect(
+            String(decoding: written, as: UTF8.self)
+                == "# TYPE switchboard_backend_up gauge\nswitchboard_backend_up{backend=\"kept\"} 1.0\n"
+        )
     }
 }

@@ -126,7 +126,8 @@ enum Tables {
     }
 
     static func exactContacts(_ count: Int) -> String {
-        header + "routes:\n" + (0..<count).map { "  - { name: e\($0), when: { caller.contact: \"Contact \($0)\" }, to: p }" }
+        header + "routes:\n"
+            + (0..<count).map { "  - { name: e\($0), when: { caller.contact: \"Contact \($0)\" }, to: p }" }
             .joined(separator: "\n") + "\n  - { name: default, to: p }\n"
     }
 

@@ -67,18 +67,14 @@ final class BackendSeries: Sendable {
         if !series.durations.isEmpty {
             buffer.append(contentsOf: "# TYPE \(Self.durationName) histogram\n".utf8)
             for (backend, durations) in series.durations.sorted(by: { $0.key < $1.key }) {
-                let labels = "backend=\"\(backend)\""
+                let name = Self.durationName, labels = "backend=\"\(backend)\""
                 for (bound, count) in zip(Self.bounds, durations.buckets) {
-                    buffer.append(
-                        contentsOf: "\(Self.durationName)_bucket{\(labels),le=\"\(bound.bucketRepresentation)\"} \(count)\n"
-                            .utf8
-                    )
+                    let le = bound.bucketRepresentation
+                    buffer.append(contentsOf: "\(name)_bucket{\(labels),le=\"\(le)\"} \(count)\n".utf8)
                 }
-                buffer.append(contentsOf: "\(Self.durationName)_bucket{\(labels),le=\"+Inf\"} \(durations.count)\n".utf8)
-                buffer.append(
-                    contentsOf: "\(Self.durationName)_sum{\(labels)} \(durations.sum.bucketRepresentation)\n".utf8
-                )
-                buffer.append(contentsOf: "\(Self.durationName)_count{\(labels)} \(durations.count)\n".utf8)
+                buffer.append(contentsOf: "\(name)_bucket{\(labels),le=\"+Inf\"} \(durations.count)\n".utf8)
+                buffer.append(contentsOf: "\(name)_sum{\(labels)} \(durations.sum.bucketRepresentation)\n".utf8)
+                buffer.append(contentsOf: "\(name)_count{\(labels)} \(durations.count)\n".utf8)
             }
         }
     }
