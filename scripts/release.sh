@@ -26,7 +26,8 @@ root="$stage/$name"
 mkdir -p "$root/bin" "$root/deploy"
 cp "$bin_dir/switchboard" "$root/bin/"
 strip "$root/bin/switchboard"
-# Resource bundles (calling codes, NANP area codes) must sit beside the binary.
+# Resource bundles (calling codes, NANP area codes; the operator page's script and style sheet) must sit beside the
+# binary: `serve` stops at start-up when one is missing.
 find -L "$bin_dir" -maxdepth 1 -name '*.resources' -exec cp -R {} "$root/bin/" \;
 cp routes.yaml README.md "$root/"
 cp -R docs "$root/docs"
@@ -68,7 +69,12 @@ answer=$(bin/switchboard sign --key whsec_release_smoke --payload call.json \
     --url "http://127.0.0.1:$port/webhooks/incoming-call")
 expected='{"action":"answer","client_websocket_url":"wss://agent.example/calls?call=smoke-1"}'
 [ "$answer" = "$expected" ] || { echo "smoke test: got $answer, expected $expected"; exit 1; }
+# The operator page, whose script and style sheet come from the resource bundle beside the binary.
+admin_port=$(sed -n 's/.*address=127.0.0.1:\([0-9]*\) listener=admin.*/\1/p' serve.log | head -1)
+page=$(curl -s "http://127.0.0.1:$admin_port/")
+[[ $page == *"<script>'use strict';"* && $page == *"</script>"* ]] \
+    || { echo "smoke test: the operator page is not served whole"; exit 1; }
 kill -TERM "$pid"
 wait "$pid"
 pid=""
-echo "smoke test: validate, serve and a signed request answered from the archive alone: ok"
+echo "smoke test: validate, serve, a signed request answered and the operator page from the archive alone: ok"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idle CPU of `switchboard serve` with 1,000 `check: none` backends and no traffic: user + system CPU ticks of the
-# process over SECONDS after a 10 s warm-up, RUNS times, then per thread over the last run. docs/performance.md.
+# process over SECONDS after a 10 s warm-up, RUNS times, then per thread over the last run: ticks, and wakeups
+# (voluntary context switches, from /proc/PID/task/TID/status). docs/performance.md.
 #
 #   Benchmarks/scripts/idle.sh [RUNS=3] [SECONDS=60] [BINARY=.build/release/switchboard]
 set -euo pipefail
@@ -25,26 +26,28 @@ trap cleanup EXIT
 
 hz=$(getconf CLK_TCK)
 ticks() { awk '{ print $14 + $15 }' "$1"; }
+wakeups() { awk '/^voluntary_ctxt_switches/ { print $2 }' "$1"; }
 for run in $(seq 1 "$runs"); do
     SWITCHBOARD_SIGNING_KEY=whsec_idle "$binary" serve --routes "$work/routes.yaml" \
         --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 > "$work/serve.log" 2>&1 &
     server=$!
     sleep 10
-    declare -A before=()
-    for task in /proc/$server/task/*; do before[$task]=$(ticks "$task/stat"); done
+    declare -A before=() woken=()
+    for task in /proc/$server/task/*; do before[$task]=$(ticks "$task/stat") woken[$task]=$(wakeups "$task/status"); done
     start=$(ticks "/proc/$server/stat")
     sleep "$seconds"
     end=$(ticks "/proc/$server/stat")
     awk -v run="$run" -v t=$((end - start)) -v s="$seconds" -v hz="$hz" \
         'BEGIN { printf "run %d: %d ticks in %d s = %.2f %% of one core\n", run, t, s, t / hz / s * 100 }'
     if ((run == runs)); then
-        echo "per thread, last run (ticks):"
+        echo "per thread, last run: ticks, wakeups"
         for task in /proc/$server/task/*; do
             [[ -n ${before[$task]:-} ]] || continue
-            printf '  %-20s %d\n' "$(cat "$task/comm")" $(($(ticks "$task/stat") - before[$task]))
-        done | sort -k2 -n -r | head -12
+            printf '  %-20s %4d %6d\n' "$(cat "$task/comm")" $(($(ticks "$task/stat") - before[$task])) \
+                $(($(wakeups "$task/status") - woken[$task]))
+        done | sort -k3 -n -r | head -12
     fi
     kill "$server"; wait "$server" 2>/dev/null || true
     server=
-    unset before
+    unset before woken
 done

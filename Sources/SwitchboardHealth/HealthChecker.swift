@@ -20,6 +20,10 @@ public final class HealthChecker: Service, Sendable {
     private let state: Mutex<CheckerState>
     /// The version of the last map handed to `onChange`; older maps are never delivered after newer ones.
     private let delivered = Mutex<UInt64>(0)
+    /// Whether probe results changed a state or report since the last delivery, and the first-round waiters they
+    /// released: the probe thread delivers once per turn (`deliverPending`), so a round of 10,000 results builds and
+    /// hands over the maps a few hundred times rather than 10,000 (docs/performance.md, "Start-up").
+    private let pending = Mutex<(changed: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
     private let logger: Logger
     private let onProbe: @Sendable (ProbeTarget, ProbeResult) -> Void
     private let onChange: @Sendable ([String: BackendState]) -> Void
@@ -30,8 +34,9 @@ public final class HealthChecker: Service, Sendable {
     ///   - targets: the backends to probe, in the order `statuses()` reports them.
     ///   - logger: state changes are logged at `info` (up) and `warning` (down).
     ///   - onProbe: called with every probe result, on the probe thread (for metrics); must not block.
-    ///   - onChange: called with the full name → state map whenever a backend's state changes and once per
-    ///     `update(targets:)`; must not block and must not call `update(targets:)`.
+    ///   - onChange: called with the full name → state map after backends' states change (once for all the
+    ///     changes of one turn of the probe thread) and once per `update(targets:)`; must not block and must not
+    ///     call `update(targets:)`.
     ///   - signingKeys: the first one signs `sign: true` WebSocket checks.
     ///   - onReports: called with the name → report map of `report: json` checks right after `onChange`, and
     ///     whenever a report changes; same rules as `onChange`.
@@ -70,6 +75,7 @@ public final class HealthChecker: Service, Sendable {
                 state.stopRunning()
                 state.engine = nil
             }
+            deliverPending()  // what the last turn left, so no waiter stays parked
         }
         try await withTaskCancellationOrGracefulShutdownHandler {
             try await engine.run()
@@ -137,6 +143,7 @@ public final class HealthChecker: Service, Sendable {
 
     /// The engine's scheduler: due records become probe jobs whose results come back to `complete`.
     private func dueWork(at now: ContinuousClock.Instant, into work: inout ScheduledWork) {
+        deliverPending()  // the results of the previous turn (the engine turns again at once after results)
         state.withLock { state in
             state.takeDue(now: now + Self.batchWindow, into: &work) { id, check in
                 ProbeJob(key: id, check: check) { [weak self] result in
@@ -147,18 +154,30 @@ public final class HealthChecker: Service, Sendable {
     }
 
     private func complete(id: UInt64, started: ContinuousClock.Instant, result: ProbeResult?) {
-        let outcome = state.withLock { state in
-            state.complete(id: id, started: started, result: result).map { completed in
-                // The maps only when needed.
-                let deliver = completed.changed || completed.reportChanged
-                return (completed, state.version, deliver ? state.stateMap : [:], deliver ? state.reportMap : [:])
-            }
-        }
-        guard let ((record, changed, reportChanged, resumed), version, map, reports) = outcome, let result else { return }
+        let outcome = state.withLock { $0.complete(id: id, started: started, result: result) }
+        guard let (record, changed, reportChanged, resumed) = outcome, let result else { return }
         onProbe(record.target, result)
         if changed { log(record) }
-        if changed || reportChanged { deliver(map, reports, version: version) }
-        for waiter in resumed { waiter.resume() }
+        if changed || reportChanged || !resumed.isEmpty {
+            pending.withLock { pending in
+                pending.changed = pending.changed || changed || reportChanged
+                pending.waiters += resumed
+            }
+        }
+    }
+
+    /// Delivers the maps once for every change since the last call, then resumes the first-round waiters released
+    /// meanwhile (after the maps, so a waiter finds the routing state up to date).
+    private func deliverPending() {
+        let (changed, waiters) = pending.withLock { pending in
+            defer { pending = (false, []) }
+            return pending
+        }
+        if changed {
+            let (version, map, reports) = state.withLock { ($0.version, $0.stateMap, $0.reportMap) }
+            deliver(map, reports, version: version)
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
     private func log(_ record: BackendRecord) {

@@ -147,16 +147,20 @@ final class ProbeEngine: @unchecked Sendable {
                 appliedMaxConnections = maxConnections
             }
             let now = ContinuousClock.now
-            for job in jobs { start(job, in: multi, at: now) }
+            // A probe completed at once may have scheduled the next one of its target: ask the scheduler again
+            // before sleeping (the sleep has no timer when nothing else is scheduled).
+            var completedAtOnce = 0
+            for job in jobs where start(job, in: multi, at: now) { completedAtOnce += 1 }
             work.jobs.removeAll(keepingCapacity: true)
             work.retired.removeAll(keepingCapacity: true)
             work.next = nil
             scheduler?(now, &work)
             for key in work.retired { probes[key] = nil }  // a probe still running is kept by `transfers`
-            for job in work.jobs { start(job, in: multi, at: now) }
+            for job in work.jobs where start(job, in: multi, at: now) { completedAtOnce += 1 }
 
             driver.runTimers()  // starts the transfers just added
-            if completeFinished(in: multi) > 0 { continue }  // results may have made probes due: look again
+            // Results may have made probes due: look again.
+            if completeFinished(in: multi) + completedAtOnce > 0 { continue }
             driver.wait(until: work.next, maxMilliseconds: Self.maxWaitMilliseconds)
             wakeups.add(1, ordering: .relaxed)
             _ = completeFinished(in: multi)
@@ -165,10 +169,11 @@ final class ProbeEngine: @unchecked Sendable {
         shutDown(multi, driver)
     }
 
-    private func start(_ job: ProbeJob, in multi: UnsafeMutableRawPointer, at now: ContinuousClock.Instant) {
+    /// Starts a probe; true when it completed at once (a `none` check, or a probe that could not start).
+    private func start(_ job: ProbeJob, in multi: UnsafeMutableRawPointer, at now: ContinuousClock.Instant) -> Bool {
         if case .none = job.check.kind {
             job.completion(.success(latency: .zero))
-            return
+            return true
         }
         let probe: Probe
         if let key = job.key, let kept = probes[key], !kept.isRunning, kept.check == job.check {
@@ -182,23 +187,24 @@ final class ProbeEngine: @unchecked Sendable {
                 if let key = job.key, !(probes[key]?.isRunning ?? false) { probes[key] = made }
             case .failure(let failure):
                 job.completion(failure.result)
-                return
+                return true
             }
         }
         guard probe.begin(at: now, completion: job.completion) else {
             _ = probe.end()
             if let key = job.key, probes[key] === probe { probes[key] = nil }
             job.completion(.failure(.protocol, "cannot set the signed probe's headers", latency: .zero))
-            return
+            return true
         }
         let added = curl_multi_add_handle(multi, probe.handle.raw)
         guard added == CURLM_OK else {
             _ = probe.end()
             if let key = job.key, probes[key] === probe { probes[key] = nil }  // do not trust it again
             job.completion(.failure(.protocol, "curl_multi_add_handle failed (\(added.rawValue))", latency: .zero))
-            return
+            return true
         }
         transfers[probe.handle.raw] = probe
+        return false
     }
 
     /// Completes every transfer libcurl reports done; returns how many.

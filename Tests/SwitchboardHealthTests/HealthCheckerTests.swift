@@ -142,6 +142,18 @@ struct HealthCheckerTests {
         }
     }
 
+    /// With only a `none` backend nothing is ever in flight, and the probe thread sleeps with no timer: each result,
+    /// completed at once, must still get the next probe scheduled until the backend is healthy.
+    @Test func noneBackendsAloneBecomeHealthy() async throws {
+        let checker = HealthChecker(
+            targets: [target("x", .none, "ws://127.0.0.1:1/")],
+            logger: quietLogger
+        )
+        try await running(checker) {
+            #expect(await eventually { checker.states() == ["x": .healthy] })
+        }
+    }
+
     @Test func removedTargetIsNoLongerProbed() async throws {
         let kept = try RawServer(handler: Behavior.upgrade())
         defer { kept.stop() }

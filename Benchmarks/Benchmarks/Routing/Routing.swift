@@ -51,6 +51,12 @@ let benchmarks: @Sendable () -> Void = {
     let patterns = try! RoutingTable(yaml: Tables.patterns(1_000))
     decisions("(d) 1,000 glob/regex routes, falls through all", patterns, .init(id: "c", number: "+14155550100", caller: "+12125550100"))
 
+    // (d=) Table (d)'s scan with exact values: 1,000 routes on the caller's contact name, which is not indexed, so
+    // every route is tested as in (d); none matches. The comparison for table (d) (docs/performance.md).
+    let exact = try! RoutingTable(yaml: Tables.exactContacts(1_000))
+    decisions("(d=) 1,000 exact routes on an unindexed attribute, falls through all", exact,
+              .init(id: "c", number: "+14155550100", caller: "+12125550100", contactName: "Ada Lovelace"))
+
     // (e) 10,000 routes by number with max_calls on every backend, live calls read from a name-keyed map under a
     // Mutex, as the server's CapacityLedger decides (sticky and least_loaded pools).
     for strategy in ["sticky", "least_loaded"] {
@@ -152,6 +158,12 @@ enum Tables {
         header + "routes:\n  - name: vip\n    when:\n      caller:\n"
             + (0..<count).map { "        - \"\(caller($0))\"" }.joined(separator: "\n")
             + "\n    to: p\n  - { name: default, to: number_default }\n"
+    }
+
+    static func exactContacts(_ count: Int) -> String {
+        header + "routes:\n"
+            + (0..<count).map { "  - { name: e\($0), when: { caller.contact: \"Contact \($0)\" }, to: p }" }
+            .joined(separator: "\n") + "\n  - { name: default, to: p }\n"
     }
 
     static func patterns(_ count: Int) -> String {

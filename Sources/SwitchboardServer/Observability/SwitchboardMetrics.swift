@@ -17,8 +17,8 @@ public final class SwitchboardMetrics: Sendable {
     private let reloads: [Bool: CoreMetrics.Counter]
     private let logLinesSuppressed: CoreMetrics.Counter
     private let dynamic = Mutex<[CounterKey: CoreMetrics.Counter]>([:])
-    private let backendUp = Mutex<[String: CoreMetrics.Gauge]>([:])
-    private let probeDurations = Mutex<[String: CoreMetrics.Timer]>([:])
+    /// `switchboard_backend_up` and `switchboard_probe_duration_seconds`, one series per backend.
+    private let backendSeries = BackendSeries()
     /// The backend and route names of the running table; per-backend and per-route series outside them are removed
     /// on a reload and never created again (a result or decision still in flight from the old table is dropped).
     private let names = Mutex<(backends: Set<String>, routes: Set<String>)?>(nil)
@@ -33,10 +33,6 @@ public final class SwitchboardMetrics: Sendable {
             "switchboard_webhook_duration_seconds": [
                 .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
                 .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250),
-            ],
-            "switchboard_probe_duration_seconds": [
-                .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
-                .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
             ],
         ]
         self.factory = factory
@@ -68,12 +64,7 @@ public final class SwitchboardMetrics: Sendable {
     /// the health checker's map).
     func follow(backends: Set<String>, routes: Set<String>) {
         names.withLock { $0 = (backends, routes) }
-        let removedTimers = probeDurations.withLock { timers in
-            let gone = timers.filter { !backends.contains($0.key) }
-            for name in gone.keys { timers[name] = nil }
-            return Array(gone.values)
-        }
-        for timer in removedTimers { timer.destroy() }
+        backendSeries.keepDurations(of: backends)
         let removedCounters = dynamic.withLock { counters in
             let gone = counters.filter { key, _ in
                 switch key.label {
@@ -110,28 +101,12 @@ public final class SwitchboardMetrics: Sendable {
 
     /// Sets `switchboard_backend_up` for every backend and removes the gauges of backends no longer configured.
     func backends(_ states: [String: BackendState]) {
-        backendUp.withLock { gauges in
-            for (name, gauge) in gauges where states[name] == nil {
-                gauge.destroy()
-                gauges[name] = nil
-            }
-            for (name, state) in states {
-                let gauge = gauges[name] ?? CoreMetrics.Gauge(label: "switchboard_backend_up", dimensions: [("backend", name)], factory: factory)
-                gauges[name] = gauge
-                gauge.record(state.isEligible ? 1 : 0)
-            }
-        }
+        backendSeries.setUp(states.mapValues(\.isEligible))
     }
 
     func probe(backend: String, result: ProbeResult) {
         guard isCurrent(backend: backend, route: nil) else { return }
-        let timer = probeDurations.withLock { timers in
-            if let timer = timers[backend] { return timer }
-            let timer = CoreMetrics.Timer(label: "switchboard_probe_duration_seconds", dimensions: [("backend", backend)], factory: factory)
-            timers[backend] = timer
-            return timer
-        }
-        timer.record(duration: result.latency)
+        backendSeries.recordDuration(result.latency, backend: backend)
         if let reason = result.failure {
             counter("switchboard_probe_failures_total", ("backend", backend), ("reason", reason.rawValue)).increment()
         }
@@ -157,6 +132,7 @@ public final class SwitchboardMetrics: Sendable {
     public func render() -> [UInt8] {
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
+        backendSeries.emit(into: &buffer)
         return buffer
     }
 

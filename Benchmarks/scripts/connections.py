@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Resident memory per open connection of `switchboard serve` (connections.sh, docs/performance.md).
+
+    connections.py BINARY ROUTES KIND [--count 1000] [--cert CERT --key KEY]
+
+Starts `serve` (with CERT and KEY on the webhook listener for the TLS kind), opens one connection of KIND and closes
+it (so what the first connection sets up once is not counted), reads the process's resident size (VmRSS), opens
+COUNT connections of KIND and waits until the server has answered on every one, reads the resident size again, and
+prints the difference per connection in KiB. The listener's timeouts are raised so no connection is closed meanwhile.
+
+  keep-alive  plain HTTP: one request (GET /healthz on the webhook listener, answered 404) then idle
+  tls         the client's TLS hello sent and the server's answer received, the handshake never finished
+"""
+import argparse, os, re, socket, ssl, subprocess, sys, time
+
+parser = argparse.ArgumentParser()
+parser.add_argument("binary")
+parser.add_argument("routes")
+parser.add_argument("kind", choices=["keep-alive", "tls"])
+parser.add_argument("--count", type=int, default=1000)
+parser.add_argument("--cert")
+parser.add_argument("--key")
+args = parser.parse_args()
+
+
+def resident_kib(pid):
+    return int(re.search(r"VmRSS:\s+(\d+) kB", open(f"/proc/{pid}/status").read()).group(1))
+
+
+def client_hello():
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def open_connection(port, hello):
+    connection = socket.create_connection(("127.0.0.1", port))
+    if args.kind == "tls":
+        connection.sendall(hello)
+    else:
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    return connection
+
+
+def await_answer(connection):
+    """Reads until the server has answered: a whole response head (plain) or its first handshake records (TLS)."""
+    received = b""
+    while (b"\r\n\r\n" not in received) if args.kind == "keep-alive" else not received:
+        chunk = connection.recv(65536)
+        if not chunk:
+            sys.exit("the server closed a connection")
+        received += chunk
+
+
+tls_flags = ["--tls-cert", args.cert, "--tls-key", args.key] if args.kind == "tls" else []
+log_path = args.routes + f".{args.kind}.log"
+server = subprocess.Popen(
+    [args.binary, "serve", "--routes", args.routes, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+     "--idle-timeout", "600s", "--header-timeout", "600s", "--max-connections", str(args.count + 100), *tls_flags],
+    stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
+    env=dict(os.environ, SWITCHBOARD_SIGNING_KEY="whsec_connections"),
+)
+try:
+    port = None
+    for _ in range(600):
+        match = re.search(r"address=127\.0\.0\.1:(\d+) listener=webhook", open(log_path).read())
+        if match:
+            port = int(match.group(1))
+            break
+        time.sleep(0.05)
+    if port is None:
+        sys.exit("serve did not start: " + open(log_path).read())
+    hello = client_hello()
+    first = open_connection(port, hello)
+    await_answer(first)
+    first.close()
+    before = resident_kib(server.pid)
+    connections = [open_connection(port, hello) for _ in range(args.count)]
+    for connection in connections:
+        await_answer(connection)
+    after = resident_kib(server.pid)
+    print(f"{args.kind}: {args.count} connections, RSS {before} KiB -> {after} KiB, "
+          f"{(after - before) / args.count:.1f} KiB per connection")
+    for connection in connections:
+        connection.close()
+finally:
+    server.terminate()
+    server.wait()
