@@ -67,6 +67,10 @@ struct SharedStoreTests {
 
     /// Runs `body` with `count` replicas of a table whose backend `a` takes `limit` calls, on a database of its own;
     /// stops the replicas and removes the database afterwards, also when `body` throws.
+    ///
+    /// The replicas wait up to 10 s for each database operation (`--store-budget`), so a machine loaded by parallel
+    /// tests never makes them decide without the store, and the limits hold exactly; the outage test keeps the
+    /// default budget, since it is about what happens past it.
     static func withReplicas(
         _ count: Int, limit: Int, privateCluster: Bool = false, _ body: ([Replica], TestDatabase) async throws -> Void
     ) async throws {
@@ -75,7 +79,10 @@ struct SharedStoreTests {
             let scratch = try Scratch()
             let routes = try scratch.write("routes.yaml", table(limit: limit))
             var replicas: [Replica] = []
-            for index in 1...count { replicas.append(try await start(routes, store: database.url(), id: "r\(index)")) }
+            let budget = privateCluster ? [] : ["--store-budget", "10s"]
+            for index in 1...count {
+                replicas.append(try await start(routes, store: database.url(), id: "r\(index)", budget))
+            }
             try await body(replicas, database)
             for replica in replicas { try await replica.stop() }
         } catch {
@@ -163,7 +170,7 @@ struct SharedStoreTests {
             try await replicas[0].stop()
             let scratch = try Scratch()
             let routes = try scratch.write("routes.yaml", Self.table(limit: 2))
-            let restarted = try await Self.start(routes, store: database.url(), id: "r1")
+            let restarted = try await Self.start(routes, store: database.url(), id: "r1", ["--store-budget", "10s"])
             #expect(try await restarted.call("three") == Self.rejected)
             #expect(try await restarted.end("two").contains(#""outcome":"released""#))
             #expect(try await restarted.call("four") == Self.answered)
