@@ -11,6 +11,7 @@
                                                    answered without the store, the slowest answer meanwhile, and the
                                                    time from the start to the write-back.
 
+SERVE_ARGS adds arguments to every `serve` (for instance "--store-budget 1s").
 It builds the release binary, starts a throwaway cluster with scripts/test-postgres.sh and stops everything at the end.
 Only loopback addresses are used; every loop is bounded.
 """
@@ -48,7 +49,7 @@ class Replica:
         self.log = os.path.join(log_dir, f"{name}.log")
         self.process = subprocess.Popen(
             [binary, "serve", "--routes", routes, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-             "--store", store, "--replica-id", name, "--log-level", "notice"],
+             "--store", store, "--replica-id", name, "--log-level", "notice", *os.environ.get("SERVE_ARGS", "").split()],
             stdout=open(self.log, "w"), stderr=subprocess.STDOUT, env={**os.environ, "SWITCHBOARD_SIGNING_KEY": KEY})
         for _ in range(300):
             text = open(self.log).read()

@@ -19,8 +19,9 @@
 #                                                 an older build of Switchboard beside the current one
 #
 # Other settings: ROUNDS=3 DURATION=15 CONNECTIONS=64 THREADS=2; DELAY=MS makes each connection wait that long
-# before each request (a steady load below saturation: about CONNECTIONS * 1000 / (MS + latency) requests/s); KEY_TYPE=ec (P-256) or rsa (2048 bits) for the
-# test certificate; SERVE_ARGS="--log-level notice" runs Switchboard without decision lines.
+# before each request (a steady load below saturation: about CONNECTIONS * 1000 / (MS + latency) requests/s);
+# KEY_TYPE=ec (P-256) or rsa (2048 bits) for the test certificate; SERVE_ARGS="--log-level notice" runs Switchboard
+# without decision lines.
 source "$(dirname "$0")/common.sh"
 rounds=${ROUNDS:-3} duration=${DURATION:-15} connections=${CONNECTIONS:-64} threads=${THREADS:-2}
 targets=${TARGETS:-bare switchboard}
@@ -90,7 +91,8 @@ for round in $(seq 1 "$rounds"); do
         after=$(ticks "$server")
         if [[ $target == switchboard-leases* ]]; then
             # Every call but the last LAG of each thread has been released; the rest still hold their slots.
-            curl -s "http://127.0.0.1:$admin/metrics" | grep -E '^switchboard_(backend_active_calls|events_total)' \
+            curl -s "http://127.0.0.1:$admin/metrics" \
+                | grep -E '^switchboard_(backend_active_calls|events_total|store_operation_duration_seconds_(sum|count)|store_fallback)' \
                 | sed 's/^/    /' || true
         fi
         kill "$server"; wait "$server" 2>/dev/null || true
