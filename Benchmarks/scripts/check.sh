@@ -2,7 +2,7 @@
 # Before a release: the benchmarks behind the goals of docs/performance.md, each run briefly, each ratio printed
 # against its goal with PASS or FAIL. Not a CI gate: timings on a shared machine move by more than the margins.
 #
-#   Benchmarks/scripts/check.sh                   everything (about 8 minutes, after the release builds)
+#   Benchmarks/scripts/check.sh                   everything (about 10 minutes, after the release builds)
 #   ONLY="decision idle" Benchmarks/scripts/check.sh
 #                                                 some of: webhook webhook-tls idle connections decision startup
 #
@@ -25,6 +25,8 @@ verdict() {
     echo "${summary[-1]}"
 }
 wants() { [[ " $only " == *" $1 "* ]]; }
+# A benchmark that failed: its last lines, and no figure for its verdicts.
+failed() { echo "    $1 failed:"; tail -5 "$work/$1.txt" 2>/dev/null | sed 's/^/    /'; }
 
 (cd "$root" && swift build -c release --product switchboard >/dev/null)
 binary=$root/.build/release/switchboard
@@ -35,7 +37,7 @@ for variant in webhook webhook-tls; do
     targets="bare switchboard"
     [[ $variant == webhook-tls ]] && targets="bare-tls switchboard-tls"
     echo "==> $variant: $targets, ${duration} s each"
-    TARGETS=$targets ROUNDS=1 DURATION=$duration "$here/webhook.sh" > "$work/$variant.txt"
+    TARGETS=$targets ROUNDS=1 DURATION=$duration "$here/webhook.sh" > "$work/$variant.txt" 2>&1 || failed "$variant"
     line=$(grep -E '^[a-z-]+ / [a-z-]+: throughput' "$work/$variant.txt" | tail -1)
     verdict "$variant throughput / bare" "$(sed -n 's/.*throughput \([0-9.]*\).*/\1/p' <<<"$line")" ">= 0.85"
     verdict "$variant CPU per request / bare" "$(sed -n 's/.*CPU per request \([0-9.]*\)x.*/\1/p' <<<"$line")" "<= 1.2"
@@ -44,7 +46,7 @@ done
 
 if wants idle; then
     echo "==> idle: 1,000 check: none backends, ${idle_seconds} s"
-    "$here/idle.sh" 1 "$idle_seconds" "$binary" > "$work/idle.txt"
+    "$here/idle.sh" 1 "$idle_seconds" "$binary" > "$work/idle.txt" 2>&1 || failed idle
     verdict "idle CPU, % of one core" "$(sed -n 's/.* = \([0-9.]*\) % of one core.*/\1/p' "$work/idle.txt")" "<= 0.05"
 fi
 
@@ -56,7 +58,7 @@ if wants connections; then
         > "$work/routes.yaml"
     for kind in tls keep-alive; do
         "$here/connections.py" "$binary" "$work/routes.yaml" "$kind" --cert "$work/cert.pem" --key "$work/key.pem" \
-            > "$work/$kind.txt"
+            > "$work/$kind.txt" 2>&1 || failed "$kind"
         goal="<= 16"
         [[ $kind == tls ]] && goal="<= 32"
         verdict "$kind connection, KiB" "$(sed -n 's/.*, \([0-9.]*\) KiB per connection/\1/p' "$work/$kind.txt")" "$goal"
@@ -66,9 +68,9 @@ fi
 if wants decision; then
     echo "==> routing decisions: regex-heavy against exact-match table (package-benchmark)"
     (cd "$root/Benchmarks" && swift package --disable-sandbox benchmark --target Routing \
-        --filter '.*falls through all' --no-progress) > "$work/decision.txt" 2>&1
+        --filter '.*falls through all' --no-progress) > "$work/decision.txt" 2>&1 || failed decision
     # The wall-clock p50 of tables (d) and (d=) of docs/performance.md, from package-benchmark's text tables.
-    ratio=$(python3 - "$work/decision.txt" <<'PY'
+    ratio=$(python3 - "$work/decision.txt" 2>/dev/null <<'PY'
 import sys
 text = open(sys.argv[1]).read()
 def p50(prefix):
@@ -83,7 +85,7 @@ fi
 
 if wants startup; then
     echo "==> start-up: 10,000 backends, 1,000 routes"
-    "$here/startup.sh" 3 none "$binary" > "$work/startup.txt"
+    "$here/startup.sh" 3 none "$binary" > "$work/startup.txt" 2>&1 || failed startup
     verdict "validate, s (median of 3)" "$(sed -n 's/^validate run [0-9]*: \([0-9.]*\) s wall.*/\1/p' "$work/startup.txt" \
         | sort -n | sed -n 2p)" "<= 0.5"
     verdict "serve until /readyz answers, s (median of 3)" "$(sed -n 's/.*answers after \([0-9.]*\) s.*/\1/p' \
