@@ -259,19 +259,13 @@ public final class PostgresLedger: CallLedger {
         _ requestID: String, digest: String, call: String?, _ decision: RouteDecision, limit: Int?, lifetime: Duration
     ) async throws -> (String, StoredDelivery?) {
         let (action, url) = StoredDelivery.columns(decision.answer)
-        let rows = try await client.query(
-            """
-            SELECT * FROM switchboard_route(\(requestID), \(digest), \(settings.deliveryTTL.wholeMilliseconds), \(call),
-                \(decision.backend), \(limit), \(lifetime.wholeMilliseconds), \(settings.replicaID), \(decision.route),
-                \(action), \(url))
-            """, logger: logger
-        ).collect()
-        guard let row = rows.first else { return ("full", nil) }
-        let (outcome, found, route, backend, foundAction, foundURL) = try row.decode(
-            (String, String?, String?, String?, String?, String?).self
+        let statement = RouteStatement(
+            requestID: requestID, digest: digest, ttl: settings.deliveryTTL.wholeMilliseconds, call: call,
+            backend: decision.backend, limit: limit, lifetime: lifetime.wholeMilliseconds, replica: settings.replicaID,
+            route: decision.route, action: action, url: url
         )
-        guard let found, let foundAction else { return (outcome, nil) }
-        return (outcome, StoredDelivery(digest: found, route: route, backend: backend, action: foundAction, url: foundURL))
+        for try await row in try await client.execute(statement, logger: logger) { return row }
+        return ("full", nil)
     }
 
     /// A backend's live calls and drain flag, read from the database now.
@@ -404,5 +398,51 @@ extension SHA256Digest {
         bytes.reserveCapacity(2 * Self.byteCount)
         for byte in self { bytes += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// `switchboard_route`, prepared once per connection: the webhook's one statement is parsed and planned once, not
+/// for every call.
+struct RouteStatement: PostgresPreparedStatement {
+    static let sql = "SELECT * FROM switchboard_route($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    static let bindingDataTypes: [PostgresDataType] = [
+        .text, .text, .int8, .text, .text, .int8, .int8, .text, .text, .text, .text,
+    ]
+
+    var requestID: String
+    var digest: String
+    var ttl: Int64
+    var call: String?
+    var backend: String?
+    var limit: Int?
+    var lifetime: Int64
+    var replica: String
+    var route: String?
+    var action: String
+    var url: String?
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 11)
+        bindings.append(requestID)
+        bindings.append(digest)
+        bindings.append(ttl)
+        bindings.append(call)
+        bindings.append(backend)
+        bindings.append(limit.map(Int64.init))
+        bindings.append(lifetime)
+        bindings.append(replica)
+        bindings.append(route)
+        bindings.append(action)
+        bindings.append(url)
+        return bindings
+    }
+
+    /// The outcome, and the delivery's answer when the row carries one.
+    func decodeRow(_ row: PostgresRow) throws -> (String, StoredDelivery?) {
+        let (outcome, found, route, backend, foundAction, foundURL) = try row.decode(
+            (String, String?, String?, String?, String?, String?).self
+        )
+        guard let found, let foundAction else { return (outcome, nil) }
+        return (outcome, StoredDelivery(digest: found, route: route, backend: backend, action: foundAction, url: foundURL))
     }
 }
