@@ -71,14 +71,13 @@ public final class PostgresLedger: CallLedger {
             return local
         }
         do {
-            // No lease: the call may have been answered by a replica that lost the store meanwhile; the mark keeps
-            // its write-back from holding the slot of a call that has ended.
+            // The call is marked ended as well: a replica that answered it without the store (cut off, or over its
+            // budget) must not write its slot back afterwards.
             let backend = try await operation("release", {
                 try await self.client.query(
                     """
                     WITH gone AS (DELETE FROM switchboard_leases WHERE call_id = \(callID) RETURNING backend),
-                    mark AS (INSERT INTO switchboard_ended (call_id) SELECT \(callID) WHERE NOT EXISTS (SELECT 1 FROM gone)
-                             ON CONFLICT (call_id) DO NOTHING)
+                    mark AS (INSERT INTO switchboard_ended (call_id) VALUES (\(callID)) ON CONFLICT (call_id) DO NOTHING)
                     SELECT backend FROM gone
                     """, logger: self.logger
                 ).collect().first?.decode(String.self)

@@ -30,8 +30,8 @@ public enum StoreSchema {
         )
         """,
         "CREATE INDEX switchboard_leases_backend ON switchboard_leases (backend, expires_at)",
-        // Calls whose call.ended found no lease: a replica that answered one while the store was unavailable must
-        // not write its slot back afterwards.
+        // Calls whose call.ended arrived (kept a day): a replica that answered one without the store must not
+        // write its slot back afterwards.
         """
         CREATE TABLE switchboard_ended (
             call_id text PRIMARY KEY,
