@@ -82,12 +82,8 @@ public struct Switchboard: Sendable {
         self.metrics = metrics
         self.probeHistory = probeHistory
         self.checker = checker
-        self.reloader = RoutesReloader(
-            path: configuration.routesPath, environment: configuration.environment, state: state, checker: checker,
-            metrics: metrics, logger: logger
-        )
-        decisions = DecisionLog(logger: logger)
         let cache = DeliveryCache(capacity: configuration.deliveryCacheCapacity)
+        var memory: CapacityLedger?
         if let settings = configuration.store {
             let store = try PostgresLedger(
                 settings: settings, metrics: StoreMetrics(registry: metrics.registry), logger: logger, cache: cache
@@ -95,9 +91,16 @@ public struct Switchboard: Sendable {
             self.store = store
             ledger = store
         } else {
+            let ledger = CapacityLedger(cache: cache)
+            memory = ledger
             store = nil
-            ledger = CapacityLedger(cache: cache)
+            self.ledger = ledger
         }
+        self.reloader = RoutesReloader(
+            path: configuration.routesPath, environment: configuration.environment, state: state, checker: checker,
+            metrics: metrics, logger: logger
+        ) { [memory] table in memory?.retain(Set(table.backends.map(\.name))) }
+        decisions = DecisionLog(logger: logger)
         capacityMetrics = CapacityMetrics(registry: metrics.registry)
     }
 
@@ -146,7 +149,7 @@ public struct Switchboard: Sendable {
         if let store {
             services.append(StoreSync(ledger: store))
         } else if let ledger = ledger as? CapacityLedger {
-            services.append(CapacitySweeper(ledger: ledger, state: state, logger: logger))
+            services.append(CapacitySweeper(ledger: ledger, logger: logger))
         }
         services += [
             checker, MemoryReclaimer(logger: logger),

@@ -37,6 +37,8 @@ public final class CapacityLedger: CallLedger {
     private let state = Mutex(State())
     /// The answers given to recent deliveries, for retries.
     let cache: DeliveryCache
+    /// Signalled when a lease is taken that expires before every other: the sweeper sleeps until the earliest.
+    let earlierDeadline = Wakeup()
 
     public init(cache: DeliveryCache = DeliveryCache()) {
         self.cache = cache
@@ -87,30 +89,34 @@ public final class CapacityLedger: CallLedger {
         now: ContinuousClock.Instant = .now, baseline: [String: Occupancy] = [:]
     ) -> RouteDecision {
         let table = snapshot.table
-        return state.withLock { state in
+        let (decision, earlier) = state.withLock { state in
             let decision = table.decide(call, health: snapshot.health, at: instant) { index in
                 let name = table.backends[index].name
                 let own = state.backends[name].map { Occupancy(active: $0.active, draining: $0.draining) } ?? .idle
                 guard !baseline.isEmpty, let base = baseline[name] else { return own }
                 return Occupancy(active: base.active + own.active, draining: base.draining || own.draining)
             }
-            if let name = decision.backend, let callID = call.id, let index = table.backendIndex(named: name) {
-                Self.take(&state, callID: callID, backend: name, until: now + table.backends[index].maxCallDuration)
+            guard let name = decision.backend, let callID = call.id, let index = table.backendIndex(named: name) else {
+                return (decision, false)
             }
-            return decision
+            let lifetime = table.backends[index].maxCallDuration
+            return (decision, Self.take(&state, callID: callID, backend: name, until: now + lifetime))
         }
+        if earlier { earlierDeadline.signal() }
+        return decision
     }
 
     /// Makes the call's slot belong to `backend` (nil: release it). Used when a concurrent identical delivery
     /// won the race to the retry cache and its answer is the one sent.
     func assign(callID: String, to backend: String?, lifetime: Duration, now: ContinuousClock.Instant = .now) {
-        state.withLock { state in
-            if let backend {
-                Self.take(&state, callID: callID, backend: backend, until: now + lifetime)
-            } else {
+        let earlier = state.withLock { state -> Bool in
+            guard let backend else {
                 Self.release(&state, callID: callID)
+                return false
             }
+            return Self.take(&state, callID: callID, backend: backend, until: now + lifetime)
         }
+        if earlier { earlierDeadline.signal() }
     }
 
     public func release(callID: String) async -> CallRelease {
@@ -182,17 +188,26 @@ public final class CapacityLedger: CallLedger {
         }
     }
 
+    /// When the earliest lease expires (or later); nil with none.
+    var nextExpiry: ContinuousClock.Instant? { state.withLock { $0.nextExpiry } }
+
     /// Live leases in total (for tests and logs).
     public var leaseCount: Int { state.withLock { $0.leases.count } }
 
-    private static func take(_ state: inout State, callID: String, backend: String, until expires: ContinuousClock.Instant) {
+    /// Takes the slot; true when the lease expires before every other (the sweeper must wake earlier).
+    @discardableResult
+    private static func take(
+        _ state: inout State, callID: String, backend: String, until expires: ContinuousClock.Instant
+    ) -> Bool {
         if let existing = state.leases[callID] {
-            if existing.backend == backend { return }
+            if existing.backend == backend { return false }
             release(&state, callID: callID)
         }
         state.leases[callID] = Lease(backend: backend, expires: expires)
         state.backends[backend, default: Entry()].active += 1
-        if state.nextExpiry.map({ expires < $0 }) ?? true { state.nextExpiry = expires }
+        guard state.nextExpiry.map({ expires < $0 }) ?? true else { return false }
+        state.nextExpiry = expires
+        return true
     }
 
     @discardableResult

@@ -15,11 +15,14 @@ public actor RoutesReloader {
     let checker: HealthChecker
     let metrics: SwitchboardMetrics
     let logger: Logger
+    /// Called with each table installed (the in-memory ledger forgets the leases of backends it no longer has).
+    let onInstall: @Sendable (RoutingTable) -> Void
 
     init(
         path: String, environment: [String: String], state: RoutingState, checker: HealthChecker,
-        metrics: SwitchboardMetrics, logger: Logger
+        metrics: SwitchboardMetrics, logger: Logger, onInstall: @escaping @Sendable (RoutingTable) -> Void = { _ in }
     ) {
+        self.onInstall = onInstall
         self.path = path
         self.environment = environment
         self.state = state
@@ -40,6 +43,7 @@ public actor RoutesReloader {
             // (through `onChange`, synchronously), which `install` then applies to the new table in the same swap.
             checker.update(targets: table.probeTargets)
             state.install(table, trigger: reason)
+            onInstall(table)
             metrics.follow(table)
             metrics.reload(success: true)
             let duration = started.duration(to: .now)
