@@ -50,14 +50,15 @@ struct StoreSync: Service {
                     try await StoreSchema.migrate(client, logger: logger)
                 }
                 await refresh(heartbeat: true, started: started)
-                guard ledger.isAvailable else { continue }
-                logger.notice(
-                    "store connected",
-                    metadata: ["store": "\(settings.url)", "schema": "\(StoreSchema.latest)",
-                               "applied": "\(applied.map(String.init).joined(separator: ","))",
-                               "replica": "\(settings.replicaID)"]
-                )
-                return true
+                if ledger.isAvailable {
+                    logger.notice(
+                        "store connected",
+                        metadata: ["store": "\(settings.url)", "schema": "\(StoreSchema.latest)",
+                                   "applied": "\(applied.map(String.init).joined(separator: ","))",
+                                   "replica": "\(settings.replicaID)"]
+                    )
+                    return true
+                }
             } catch let error as StoreError {
                 logger.critical("store refused", metadata: ["store": "\(settings.url)", "error": "\(error)"])
                 throw error
