@@ -49,7 +49,7 @@ extension CallLedger {
     }
 }
 
-/// What ``CallLedger/route(_:requestID:digest:in:)`` answered.
+/// What ``CallLedger/route(_:requestID:digest:in:at:)`` answered.
 public enum Routed: Sendable, Hashable {
     /// A new decision for this delivery; its backend's slot is taken.
     case fresh(RouteDecision)

@@ -136,11 +136,6 @@ public final class CapacityLedger: CallLedger {
     }
 
     public func occupancy(of backend: String) async -> Occupancy {
-        currentOccupancy(of: backend)
-    }
-
-    /// A backend's live calls and drain flag, without suspending.
-    public func currentOccupancy(of backend: String) -> Occupancy {
         state.withLock { state in
             state.backends[backend].map { Occupancy(active: $0.active, draining: $0.draining) } ?? .idle
         }

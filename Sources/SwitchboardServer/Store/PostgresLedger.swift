@@ -176,20 +176,20 @@ public final class PostgresLedger: CallLedger {
             let (outcome, stored) = try await operation("route") {
                 try await self.routeStatement(requestID, digest: hex, call: call.id, decision, limit: limit, lifetime: lifetime)
             }
-            switch outcome {
-            case "fresh":
-                if let backend = decision.backend { view.withLock { $0.counts[backend, default: .idle].active += 1 } }
+            switch (outcome, decision.backend) {
+            case ("fresh", let backend):
+                if let backend { view.withLock { $0.counts[backend, default: .idle].active += 1 } }
                 _ = local.cache.store(requestID: requestID, digest: digest, decision: decision)
                 return .fresh(decision)
-            case "retry":
+            case ("retry", _):
                 guard let stored else { return .conflict }
                 _ = local.cache.store(requestID: requestID, digest: digest, decision: stored.decision)
                 return .retry(stored.decision)
-            case "full" where decision.backend != nil:
-                overrides[decision.backend!] = Occupancy(active: limit ?? 0, draining: false)
-            case "draining" where decision.backend != nil:
-                overrides[decision.backend!] = Occupancy(active: counts[decision.backend!]?.active ?? 0, draining: true)
-            case "raced":
+            case ("full", let backend?):
+                overrides[backend] = Occupancy(active: limit ?? 0, draining: false)
+            case ("draining", let backend?):
+                overrides[backend] = Occupancy(active: counts[backend]?.active ?? 0, draining: true)
+            case ("raced", _):
                 guard let stored else { return .conflict }
                 return try await yield(to: stored, call: call, decision: decision, digest: hex, snapshot: snapshot)
             default:

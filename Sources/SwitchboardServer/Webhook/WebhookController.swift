@@ -7,8 +7,9 @@ import SwitchboardCore
 
 /// `POST /webhooks/incoming-call`: verifies the delivery, routes the call, answers (docs/http.md).
 ///
-/// After the body has arrived the handler does no I/O and never waits: verification, parsing and the decision
-/// are computation over the request and the current `RoutingState.Snapshot`.
+/// After the body has arrived, verification, parsing and the decision are computation over the request and the
+/// current `RoutingState.Snapshot`. With the in-memory ledger the handler does no I/O and never waits; with a
+/// shared store it waits for one database statement, at most `--store-budget`.
 struct WebhookController: Sendable {
     let delivery: SignedDelivery
     let state: RoutingState
