@@ -8,11 +8,11 @@ extension Switchboard {
         let router = Router()
         let delivery = SignedDelivery(verifier: verifier, maxBodySize: configuration.maxBodySize)
         WebhookController(
-            delivery: delivery, state: state, ledger: ledger, metrics: metrics,
+            delivery: delivery, state: state, ledger: ledger, recorder: recorder, metrics: metrics,
             capacityMetrics: capacityMetrics, decisions: decisions, clock: configuration.routingClock, logger: logger
         ).addRoutes(to: router, path: configuration.webhookPath)
         EventsController(
-            delivery: delivery, ledger: ledger, metrics: capacityMetrics, refusals: metrics, logger: logger
+            delivery: delivery, ledger: ledger, recorder: recorder, metrics: capacityMetrics, refusals: metrics, logger: logger
         ).addRoutes(to: router, path: configuration.eventsPath)
         // Both signed endpoints answer every method but POST with 405, including ones the router does not know.
         // Added after the routes, the middleware wraps only the router's not-found answer, so a POST never runs it.

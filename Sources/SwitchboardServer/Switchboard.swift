@@ -30,6 +30,8 @@ public struct Switchboard: Sendable {
     public let ledger: any CallLedger
     /// The shared store, with `--store`.
     public let store: PostgresLedger?
+    /// Writes call records to the store, with `--store` and call records on.
+    let recorder: CallRecorder?
     let capacityMetrics: CapacityMetrics
     /// The webhook listener's certificate pair (`--tls-cert`), nil for plain HTTP.
     public let webhookCertificates: CertificateStore?
@@ -90,10 +92,12 @@ public struct Switchboard: Sendable {
             )
             self.store = store
             ledger = store
+            recorder = settings.records.map { CallRecorder(ledger: store, settings: $0) }
         } else {
             let ledger = CapacityLedger(cache: cache)
             memory = ledger
             store = nil
+            recorder = nil
             self.ledger = ledger
         }
         self.reloader = RoutesReloader(
@@ -148,6 +152,8 @@ public struct Switchboard: Sendable {
         var services = services
         if let store {
             services.append(StoreSync(ledger: store))
+            // After the store's service, so it stops before the pool does and can write what is queued.
+            if let recorder { services.append(recorder) }
         } else if let ledger = ledger as? CapacityLedger {
             services.append(CapacitySweeper(ledger: ledger, logger: logger))
         }

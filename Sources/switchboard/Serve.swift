@@ -94,6 +94,27 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("replica-id"), help: "With --store, this replica's name (default: host name and process ID).")
     var replicaID: String?
 
+    @Flag(
+        name: .customLong("call-records"), inversion: .prefixedNo,
+        help: "With --store, keep a record of every decision for `switchboard calls` and the operator page."
+    )
+    var callRecords = true
+
+    @Option(name: .customLong("call-records-retention"), help: "With --store, how long call records are kept (30d, 12h).")
+    var callRecordsRetention = DurationArgument("30d")
+
+    @Option(
+        name: .customLong("call-records-queue"),
+        help: "With --store, call records waiting to be written at most; past it new ones are dropped and counted."
+    )
+    var callRecordsQueue = CallRecordSettings().queueCapacity
+
+    @Flag(
+        name: .customLong("store-full-numbers"),
+        help: "With --store, keep full phone numbers in call records (default: masked, as in the logs)."
+    )
+    var storeFullNumbers = false
+
     @Option(name: .customLong("log-format"), help: "text or json.")
     var logFormat = LogFormat.text
 
@@ -115,6 +136,10 @@ struct Serve: AsyncParsableCommand {
         }
         guard storePoolSize > 0 else { throw ValidationError("--store-pool-size must be at least 1") }
         guard storeBudget.duration > .zero else { throw ValidationError("--store-budget must be longer than 0") }
+        guard callRecordsRetention.duration > .zero else {
+            throw ValidationError("--call-records-retention must be longer than 0")
+        }
+        guard callRecordsQueue > 0 else { throw ValidationError("--call-records-queue must be at least 1") }
         guard eventsPath.hasPrefix("/") else { throw ValidationError("--events-path must start with /") }
         guard eventsPath != webhookPath else { throw ValidationError("--events-path must differ from --webhook-path") }
     }
@@ -150,6 +175,15 @@ struct Serve: AsyncParsableCommand {
             store.unavailable = storeUnavailable
             store.poolSize = storePoolSize
             store.budget = storeBudget.duration
+            if callRecords {
+                var records = CallRecordSettings()
+                records.fullNumbers = storeFullNumbers
+                records.retention = callRecordsRetention.duration
+                records.queueCapacity = callRecordsQueue
+                store.records = records
+            } else {
+                store.records = nil
+            }
             configuration.store = store
         }
         if let tlsCert, let tlsKey { configuration.webhookTLS = .init(certificate: tlsCert, key: tlsKey) }

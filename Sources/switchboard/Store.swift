@@ -86,10 +86,11 @@ struct Store: AsyncParsableCommand {
     }
 }
 
-/// Runs `body` with a client for `url`; a store that cannot be reached within 10 s exits 3, a schema problem 1,
-/// each with a message that holds no password.
-private func withStoreClient<Value: Sendable>(
-    _ url: StoreURL, _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> Value
+/// Runs `body` with a client for `url`, for `budget` at most (nil: as long as it takes); a store that cannot be
+/// reached exits 3, a schema problem 1, each with a message that holds no password.
+func withStoreClient<Value: Sendable>(
+    _ url: StoreURL, budget: Duration? = .seconds(10),
+    _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> Value
 ) async throws -> Value {
     let logger = Logger(label: "switchboard.store") { _ in SwiftLogNoOpLogHandler() }
     let client: PostgresClient
@@ -106,7 +107,8 @@ private func withStoreClient<Value: Sendable>(
         defer { group.cancelAll() }
         do {
             // The pool waits for a connection as long as it is asked to: the deadline is ours.
-            return .success(try await withBudget(.seconds(10)) { try await body(client, logger) })
+            guard let budget else { return .success(try await body(client, logger)) }
+            return .success(try await withBudget(budget) { try await body(client, logger) })
         } catch {
             return .failure(error)
         }

@@ -10,7 +10,7 @@ struct SwitchboardCommand: AsyncParsableCommand {
         version: switchboardVersion,
         subcommands: [
             Serve.self, Validate.self, Explain.self, Probe.self, Sign.self, DemoBackend.self, Drain.self, Undrain.self,
-            Inkbox.self, Store.self, ShowCalendar.self,
+            Inkbox.self, Store.self, Calls.self, ShowCalendar.self,
         ]
     )
 

@@ -23,11 +23,15 @@ extension RoutingTable {
 
     /// The same decision as `decide`, with the reasoning: why each earlier route did not match and how the
     /// target resolved.
+    /// - Parameter chosen: the backend a pool chose when the call was decided (a call record explains the decision
+    ///   that was made): a pool picks it when it is a member and eligible, rather than asking its strategy again.
     public func explain(
-        _ call: IncomingCall, health: HealthView, at now: Date = Date(), occupancy: (Int) -> Occupancy = { _ in .idle }
+        _ call: IncomingCall, health: HealthView, at now: Date = Date(), occupancy: (Int) -> Occupancy = { _ in .idle },
+        chosen: String? = nil
     ) -> Explanation {
         let context = CallContext(call: call, numberInfo: call.number.flatMap { numbers[$0] })
         let trace = ExplanationTrace()
+        trace.chosen = chosen
         var matched: Int?
         for (position, route) in routes.enumerated() {
             if let failed = route.conditions.first(where: { !$0.holds(in: context, at: now) }) {
@@ -105,7 +109,9 @@ extension RoutingTable {
             }) {
                 trace.steps.append("pool '\(pool.name)' members: " + memberSummary(pool, health, occupancy))
             }
-            let chosen = selector.select(
+            let chosen = pinned(pool, trace) {
+                availability(of: $0, health: health, occupancy: occupancy($0)) == .available
+            } ?? selector.select(
                 key: context.call.caller,
                 eligible: { member in
                     let availability = availability(of: member, health: health, occupancy: occupancy(member))
@@ -123,7 +129,9 @@ extension RoutingTable {
             let allDown = pool.members.allSatisfy { !health[$0] }
             trace?.steps.append("pool '\(pool.name)': no \(allDown ? "healthy" : "available") member")
             // Panic ignores health only: drained and full members stay out.
-            if pool.panic, let chosen = selector.select(
+            if pool.panic, let chosen = pinned(pool, trace, eligible: {
+                admission(of: $0, health: health, occupancy: occupancy($0)) == .available
+            }) ?? selector.select(
                 key: context.call.caller,
                 eligible: { admission(of: $0, health: health, occupancy: occupancy($0)) == .available },
                 utilisation: { utilisation(of: $0, health: health, occupancy: occupancy($0)) },
@@ -136,6 +144,14 @@ extension RoutingTable {
             trace?.steps.append("pool '\(pool.name)' fallback → \(name(of: fallback))")
             return resolve(fallback, selector: nil, route: route, context, health, occupancy, &skipped, trace)
         }
+    }
+
+    /// The member of `pool` that `explain` was told was chosen, when it is `eligible`.
+    private func pinned(_ pool: Pool, _ trace: ExplanationTrace?, eligible: (Int) -> Bool) -> Int? {
+        guard let name = trace?.chosen, let member = pool.members.first(where: { backends[$0].name == name }),
+            eligible(member)
+        else { return nil }
+        return member
     }
 
     /// Remembers a backend passed over because it was full or draining (once per decision).
@@ -196,4 +212,5 @@ public struct Explanation: Sendable {
 private final class ExplanationTrace {
     var skipped: [Explanation.SkippedRoute] = []
     var steps: [String] = []
+    var chosen: String?
 }

@@ -281,14 +281,15 @@ public final class PostgresLedger: CallLedger {
 
     // MARK: Availability
 
-    /// Runs one database operation within the budget, timed in `switchboard_store_operation_duration_seconds`.
+    /// Runs one database operation within `budget` (default `--store-budget`), timed in
+    /// `switchboard_store_operation_duration_seconds`.
     @discardableResult
     func operation<Value: Sendable>(
-        _ name: String, _ body: @escaping @Sendable () async throws -> Value
+        _ name: String, budget: Duration? = nil, _ body: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         let started = ContinuousClock.now
         do {
-            let value = try await withBudget(settings.budget, body)
+            let value = try await withBudget(budget ?? settings.budget, body)
             view.withLock { $0.consecutiveTimeouts = 0 }
             metrics.operation(name, duration: started.duration(to: .now))
             return value

@@ -4,15 +4,17 @@ import Prometheus
 import Synchronization
 
 /// The shared store's metrics (docs/http.md#metrics): whether it is available, what each operation costs, and
-/// the calls decided without it.
+/// the calls decided without it, and the call records written and dropped.
 public final class StoreMetrics: Sendable {
     /// The operations timed in `switchboard_store_operation_duration_seconds{operation}`.
-    static let operations = ["route", "take", "release", "drain", "occupancy", "refresh", "heartbeat", "reconcile"]
+    static let operations = ["route", "take", "release", "drain", "occupancy", "refresh", "heartbeat", "reconcile", "records"]
 
     private let up: CoreMetrics.Gauge
     private let durations: [String: CoreMetrics.Timer]
     private let failures: [String: CoreMetrics.Counter]
     private let fallbacks: [StoreSettings.Unavailable: CoreMetrics.Counter]
+    private let recordsWritten: CoreMetrics.Counter
+    private let recordsDropped: CoreMetrics.Counter
 
     public init(registry: PrometheusCollectorRegistry) {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -37,6 +39,8 @@ public final class StoreMetrics: Sendable {
                 factory: factory
             ))
         })
+        recordsWritten = CoreMetrics.Counter(label: "switchboard_call_records_written_total", dimensions: [], factory: factory)
+        recordsDropped = CoreMetrics.Counter(label: "switchboard_call_records_dropped_total", dimensions: [], factory: factory)
         up.record(0)
     }
 
@@ -47,4 +51,10 @@ public final class StoreMetrics: Sendable {
     func failure(_ name: String) { failures[name]?.increment() }
 
     func fallback(policy: StoreSettings.Unavailable) { fallbacks[policy]?.increment() }
+
+    /// Call records (and completions) written to the store.
+    func recordsWritten(_ count: Int) { recordsWritten.increment(by: count) }
+
+    /// Call records (and completions) dropped: the queue was full, or a batch could not be put back.
+    func recordsDropped(_ count: Int = 1) { recordsDropped.increment(by: count) }
 }

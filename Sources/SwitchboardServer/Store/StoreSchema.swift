@@ -140,6 +140,44 @@ public enum StoreSchema {
         END
         $$
         """,
+    ], [
+        // Version 2: call records (docs/operations.md#call-records), and each replica's view of backend health.
+        """
+        CREATE TABLE switchboard_calls (
+            id bigserial PRIMARY KEY,
+            decided_at timestamptz NOT NULL,
+            request_id text NOT NULL,
+            call_id text,
+            caller text NOT NULL,
+            number text NOT NULL,
+            caller_full text,
+            number_full text,
+            route text,
+            backend text,
+            outcome text NOT NULL,
+            reason text NOT NULL,
+            replica text NOT NULL,
+            table_version text NOT NULL,
+            ended_at timestamptz,
+            duration_seconds integer
+        )
+        """,
+        "CREATE INDEX switchboard_calls_decided ON switchboard_calls (decided_at)",
+        "CREATE INDEX switchboard_calls_caller ON switchboard_calls (caller, decided_at)",
+        "CREATE INDEX switchboard_calls_number ON switchboard_calls (number, decided_at)",
+        """
+        CREATE INDEX switchboard_calls_caller_full ON switchboard_calls (caller_full, decided_at)
+            WHERE caller_full IS NOT NULL
+        """,
+        """
+        CREATE INDEX switchboard_calls_number_full ON switchboard_calls (number_full, decided_at)
+            WHERE number_full IS NOT NULL
+        """,
+        "CREATE INDEX switchboard_calls_backend ON switchboard_calls (backend, decided_at)",
+        "CREATE INDEX switchboard_calls_route ON switchboard_calls (route, decided_at)",
+        "CREATE INDEX switchboard_calls_call ON switchboard_calls (call_id)",
+        // Backend name → true (up) or false (down), as this replica's health checker sees it.
+        "ALTER TABLE switchboard_replicas ADD COLUMN health jsonb NOT NULL DEFAULT '{}'",
     ]]
 
     /// The newest schema version this binary knows.

@@ -29,6 +29,8 @@ public struct StoreSettings: Sendable {
     public var heartbeatEvery = 4
     /// How long a delivery's answer is kept for retries.
     public var deliveryTTL: Duration = DeliveryCache.defaultTTL
+    /// Call records (`--call-records`, on by default); nil when off.
+    public var records: CallRecordSettings? = CallRecordSettings()
 
     public init(url: StoreURL, replicaID: String, version: String) {
         self.url = url

@@ -14,6 +14,8 @@ import SwitchboardCore
 struct EventsController: Sendable {
     let delivery: SignedDelivery
     let ledger: any CallLedger
+    /// Completes the call's record, with a store and call records on.
+    let recorder: CallRecorder?
     let metrics: CapacityMetrics
     /// Counts refusal lines the bucket suppressed.
     let refusals: SwitchboardMetrics
@@ -46,6 +48,7 @@ struct EventsController: Sendable {
         let outcome: String
         if event.type == InkboxEvent.callEnded, let callID = event.callID {
             let release = await ledger.release(callID: callID)
+            recorder?.ended(callID: callID, duration: event.durationSeconds)
             outcome = release == .released ? "released" : "unknown_call"
             logger.info(
                 "call ended",
@@ -77,6 +80,8 @@ struct InkboxEvent: Sendable {
     var timestamp: String
     /// `data.call.id`; required for `call.ended`.
     var callID: String?
+    /// `data.call.duration_seconds` of a `call.ended`, when it carries one.
+    var durationSeconds: Int?
 
     /// Reads the envelope; a problem names the field.
     init(json: Data) throws(EnvelopeError) {
@@ -103,6 +108,7 @@ struct InkboxEvent: Sendable {
                 throw EnvelopeError("call.ended without a string 'data.call.id'", eventType: type)
             }
             self.callID = callID
+            durationSeconds = call["duration_seconds"] as? Int
         }
     }
 }

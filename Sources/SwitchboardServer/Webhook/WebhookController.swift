@@ -14,6 +14,8 @@ struct WebhookController: Sendable {
     let delivery: SignedDelivery
     let state: RoutingState
     let ledger: any CallLedger
+    /// Queues a record of each decision, with a store and call records on.
+    let recorder: CallRecorder?
     let metrics: SwitchboardMetrics
     let capacityMetrics: CapacityMetrics
     let decisions: DecisionLog
@@ -61,8 +63,10 @@ struct WebhookController: Sendable {
         case .failure(let error): return refuse(.badRequest, "bad_request", error.description, request, started)
         }
         // Decides and takes the chosen backend's slot in one step (docs/routes.md#call-limits).
-        switch await ledger.route(call, requestID: requestID, digest: digest, in: state.snapshot, at: clock()) {
+        let snapshot = state.snapshot, instant = clock()
+        switch await ledger.route(call, requestID: requestID, digest: digest, in: snapshot, at: instant) {
         case .fresh(let decision):
+            recorder?.record(requestID: requestID, call: call, decision: decision, snapshot: snapshot, at: instant)
             return answer(decision, requestID: requestID, call: call, started: started)
         case .retry(let first):
             return answer(first, requestID: requestID, call: nil, started: started)

@@ -1,0 +1,358 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import SwitchboardCore
+import Synchronization
+
+/// Writes a call record for every decision, and completes it with its `call.ended`, in `switchboard_calls`
+/// (docs/operations.md#call-records).
+///
+/// The request path only appends to a bounded queue: a writer task sends the queue in batches (one statement
+/// each), so a slow or absent store never delays an answer. A full queue drops new records, counted in
+/// `switchboard_call_records_dropped_total`, with one log line when it starts dropping and one when it recovers.
+/// Records wait in the queue while the store is unavailable and are written when it returns.
+///
+/// The record's reason is the decision's explanation, in the words `switchboard explain` uses, worked out by the
+/// writer from the routing snapshot the call was decided with.
+public final class CallRecorder: Service, Sendable {
+    /// A decision waiting to be written.
+    struct Decided: Sendable {
+        var at: Date
+        var requestID: String
+        var call: IncomingCall
+        var decision: RouteDecision
+        var snapshot: RoutingState.Snapshot
+    }
+
+    /// A `call.ended` waiting to complete its record.
+    struct Ended: Sendable {
+        var callID: String
+        var at: Date
+        var duration: Int?
+        /// Writes that found no record yet: the call's record may still be in another replica's queue.
+        var attempts = 0
+    }
+
+    private struct Queue {
+        var decided: [Decided] = []
+        var ended: [Ended] = []
+        /// Records dropped since the queue last had room.
+        var dropped = 0
+        var count: Int { decided.count + ended.count }
+    }
+
+    /// How many times a `call.ended` that finds no record is tried again, a second apart.
+    static let endedAttempts = 10
+
+    let ledger: PostgresLedger
+    let settings: CallRecordSettings
+    private let queue = Mutex(Queue())
+    private let wakeup = Wakeup()
+    private let stopping = Atomic<Bool>(false)
+
+    init(ledger: PostgresLedger, settings: CallRecordSettings) {
+        self.ledger = ledger
+        self.settings = settings
+    }
+
+    private var logger: Logger { ledger.logger }
+    private var metrics: StoreMetrics { ledger.metrics }
+
+    // MARK: The request path
+
+    /// Queues the record of a fresh decision; never waits.
+    func record(requestID: String, call: IncomingCall, decision: RouteDecision, snapshot: RoutingState.Snapshot, at: Date) {
+        enqueue { $0.decided.append(Decided(at: at, requestID: requestID, call: call, decision: decision, snapshot: snapshot)) }
+    }
+
+    /// Queues the completion of a call's record by its `call.ended`; never waits.
+    func ended(callID: String, duration: Int?, at: Date = Date()) {
+        enqueue { $0.ended.append(Ended(callID: callID, at: at, duration: duration)) }
+    }
+
+    private enum Enqueued { case added, dropped, firstDropped }
+
+    private func enqueue(_ add: (inout Queue) -> Void) {
+        let enqueued = queue.withLock { queue -> Enqueued in
+            guard queue.count < settings.queueCapacity else {
+                queue.dropped += 1
+                return queue.dropped == 1 ? .firstDropped : .dropped
+            }
+            add(&queue)
+            return .added
+        }
+        switch enqueued {
+        case .added:
+            wakeup.signal()
+        case .dropped:
+            metrics.recordsDropped()
+        case .firstDropped:
+            metrics.recordsDropped()
+            logger.warning(
+                "call records queue full; dropping records until the store catches up",
+                metadata: ["capacity": "\(settings.queueCapacity)"]
+            )
+        }
+    }
+
+    // MARK: The writer
+
+    /// Writes records as they arrive and deletes old ones now and then; at a graceful shutdown, writes what is
+    /// queued (for a few seconds at most) and returns.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.sweepPeriodically() }
+            await withGracefulShutdownHandler {
+                await write()
+            } onGracefulShutdown: {
+                self.stopping.store(true, ordering: .relaxed)
+                self.wakeup.signal()
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func write() async {
+        var deadline: ContinuousClock.Instant?
+        while !Task.isCancelled {
+            await wakeup.wait()
+            if stopping.load(ordering: .relaxed) {
+                if deadline == nil { deadline = .now + .seconds(3) }
+                if let deadline, ContinuousClock.now > deadline { break }
+            }
+            let (decided, ended) = take()
+            if decided.isEmpty, ended.isEmpty {
+                if stopping.load(ordering: .relaxed) { break }
+                continue
+            }
+            do {
+                let unmatched = try await flush(decided, ended)
+                metrics.recordsWritten(decided.count + ended.count - unmatched.count)
+                let retry = unmatched.filter { $0.attempts < Self.endedAttempts }
+                if !retry.isEmpty {
+                    // Another replica's record of the call may still be on its way: try again in a second, or
+                    // with the next batch.
+                    let alone = queue.withLock { queue in
+                        queue.ended += retry
+                        return queue.count == retry.count
+                    }
+                    if alone, !stopping.load(ordering: .relaxed) { try? await Task.sleep(for: .seconds(1)) }
+                }
+            } catch {
+                putBack(decided, ended)
+                if stopping.load(ordering: .relaxed) { break }
+                try? await Task.sleep(for: ledger.settings.refreshInterval)
+            }
+            if queue.withLock({ $0.count > 0 }) { wakeup.signal() }
+        }
+    }
+
+    /// Up to one batch from the queue; logs the end of a dropping spell.
+    private func take() -> ([Decided], [Ended]) {
+        let (decided, ended, dropped) = queue.withLock { queue in
+            let decided = Array(queue.decided.prefix(settings.batchSize))
+            queue.decided.removeFirst(decided.count)
+            let ended = Array(queue.ended.prefix(settings.batchSize))
+            queue.ended.removeFirst(ended.count)
+            defer { queue.dropped = 0 }
+            return (decided, ended, queue.dropped)
+        }
+        if dropped > 0 {
+            logger.warning("call records queue has room again", metadata: ["dropped": "\(dropped)"])
+        }
+        return (decided, ended)
+    }
+
+    /// A batch the store did not take goes back to the front of the queue, as far as there is room.
+    private func putBack(_ decided: [Decided], _ ended: [Ended]) {
+        let lost = queue.withLock { queue -> Int in
+            let room = max(0, settings.queueCapacity - queue.count)
+            let keptDecided = decided.prefix(room)
+            let keptEnded = ended.prefix(room - keptDecided.count)
+            queue.decided.insert(contentsOf: keptDecided, at: 0)
+            queue.ended.insert(contentsOf: keptEnded, at: 0)
+            return decided.count + ended.count - keptDecided.count - keptEnded.count
+        }
+        if lost > 0 { metrics.recordsDropped(lost) }
+    }
+
+    /// Writes one batch: the records (completed at once when their `call.ended` is already known), then the
+    /// completions. Returns the completions that found no record.
+    private func flush(_ decided: [Decided], _ ended: [Ended]) async throws -> [Ended] {
+        let rows = decided.isEmpty ? nil : CallRecordRows(decided, counts: ledger.occupancies(), settings: settings)
+        return try await ledger.operation("records", budget: .seconds(10)) { [ledger] in
+            if let rows {
+                try await ledger.client.query(rows.insert(replica: ledger.settings.replicaID), logger: ledger.logger)
+            }
+            guard !ended.isEmpty else { return [] }
+            let found = try await ledger.client.query(
+                """
+                UPDATE switchboard_calls c SET ended_at = u.at,
+                    duration_seconds = coalesce(nullif(u.duration, -1),
+                                                greatest(0, extract(epoch FROM u.at - c.decided_at))::integer)
+                FROM unnest(\(ended.map(\.callID)), \(ended.map(\.at)), \(ended.map { $0.duration ?? -1 }))
+                    AS u(call_id, at, duration)
+                WHERE c.call_id = u.call_id AND c.ended_at IS NULL
+                RETURNING c.call_id
+                """, logger: ledger.logger
+            ).collect()
+            let matched = Set(try found.map { try $0.decode(String.self) })
+            return ended.filter { !matched.contains($0.callID) }.map { end in
+                var end = end
+                end.attempts += 1
+                return end
+            }
+        }
+    }
+
+    // MARK: Retention
+
+    /// Key of the advisory lock held while deleting old records ("SWBR").
+    static let retentionLockKey: Int64 = 0x5357_4252
+
+    /// Deletes old records once the store is first reached, then every ``CallRecordSettings/sweepInterval``.
+    private func sweepPeriodically() async {
+        while !Task.isCancelled, !ledger.isAvailable {
+            guard (try? await Task.sleep(for: ledger.settings.refreshInterval)) != nil else { return }
+        }
+        while !Task.isCancelled {
+            do {
+                if let deleted = try await sweep(), deleted > 0 {
+                    logger.info("old call records deleted", metadata: ["deleted": "\(deleted)"])
+                }
+            } catch {
+                logger.debug("call records not swept", metadata: ["error": "\(PostgresLedger.describe(error))"])
+            }
+            guard (try? await Task.sleep(for: settings.sweepInterval)) != nil else { return }
+        }
+    }
+
+    /// Deletes records older than the retention, `batch` rows per statement so no statement holds many locks,
+    /// while holding an advisory lock so one replica at a time does; returns the rows deleted, nil when another
+    /// replica holds the lock.
+    @discardableResult
+    func sweep(batch: Int = 1_000, maxBatches: Int = 1_000) async throws -> Int? {
+        let retention = settings.retention.wholeMilliseconds
+        let logger = logger
+        return try await ledger.client.withConnection { connection in
+            let locked = try await connection.query(
+                "SELECT pg_try_advisory_lock(\(Self.retentionLockKey))", logger: logger
+            ).collect().first?.decode(Bool.self)
+            guard locked == true else { return nil }
+            do {
+                var deleted = 0
+                for _ in 0..<maxBatches {
+                    let rows = try await connection.query(
+                        """
+                        DELETE FROM switchboard_calls WHERE id IN (
+                            SELECT id FROM switchboard_calls
+                            WHERE decided_at < now() - \(retention) * interval '1 millisecond' LIMIT \(batch))
+                        RETURNING 1
+                        """, logger: logger
+                    ).collect()
+                    deleted += rows.count
+                    if rows.count < batch { break }
+                }
+                _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.retentionLockKey))", logger: logger)
+                return deleted
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.retentionLockKey))", logger: logger)
+                throw error
+            }
+        }
+    }
+}
+
+/// Call records as `serve` keeps them (`--call-records`, `--store-full-numbers`, `--call-records-retention`).
+public struct CallRecordSettings: Sendable {
+    /// Keep the full caller and called numbers beside the masked ones (`--store-full-numbers`).
+    public var fullNumbers = false
+    /// Records older than this are deleted (`--call-records-retention`; default 30 days).
+    public var retention: Duration = .seconds(30 * 86_400)
+    /// Records waiting to be written at most; past it new ones are dropped (`--call-records-queue`).
+    public var queueCapacity = 20_000
+    /// Records per statement at most.
+    var batchSize = 500
+    /// How often a replica tries to delete old records.
+    public var sweepInterval: Duration = .seconds(300)
+
+    public init() {}
+}
+
+/// The columns of a batch of records, as arrays for one `INSERT … SELECT FROM unnest(…)`.
+struct CallRecordRows {
+    var decidedAt: [Date] = []
+    var requestID: [String] = []
+    var callID: [String] = []
+    var caller: [String] = []
+    var number: [String] = []
+    var callerFull: [String] = []
+    var numberFull: [String] = []
+    var route: [String] = []
+    var backend: [String] = []
+    var outcome: [String] = []
+    var reason: [String] = []
+    var tableVersion: [String] = []
+
+    /// Empty strings stand for NULL (`nullif` in the statement): arrays of optionals are not bound.
+    init(_ records: [CallRecorder.Decided], counts: [String: Occupancy], settings: CallRecordSettings) {
+        for record in records {
+            decidedAt.append(record.at)
+            requestID.append(record.requestID)
+            callID.append(record.call.id ?? "")
+            caller.append(PhoneMask.mask(record.call.caller))
+            number.append(PhoneMask.mask(record.call.number))
+            callerFull.append(settings.fullNumbers ? record.call.caller ?? "" : "")
+            numberFull.append(settings.fullNumbers ? record.call.number ?? "" : "")
+            route.append(record.decision.route ?? "")
+            backend.append(record.decision.backend ?? "")
+            outcome.append(record.decision.answer.outcome)
+            reason.append(Self.reason(record, counts: counts))
+            tableVersion.append(record.snapshot.table.version)
+        }
+    }
+
+    func insert(replica: String) -> PostgresQuery {
+        """
+        WITH inserted AS (
+            INSERT INTO switchboard_calls (decided_at, request_id, call_id, caller, number, caller_full, number_full,
+                route, backend, outcome, reason, replica, table_version, ended_at, duration_seconds)
+            SELECT x.decided_at, x.request_id, nullif(x.call_id, ''), x.caller, x.number, nullif(x.caller_full, ''),
+                nullif(x.number_full, ''), nullif(x.route, ''), nullif(x.backend, ''), x.outcome, x.reason,
+                \(replica), x.table_version, e.ended_at,
+                greatest(0, extract(epoch FROM e.ended_at - x.decided_at))::integer
+            FROM unnest(\(decidedAt), \(requestID), \(callID), \(caller), \(number), \(callerFull), \(numberFull),
+                        \(route), \(backend), \(outcome), \(reason), \(tableVersion))
+                AS x(decided_at, request_id, call_id, caller, number, caller_full, number_full, route, backend,
+                     outcome, reason, table_version)
+            LEFT JOIN switchboard_ended e ON e.call_id = nullif(x.call_id, '')
+            RETURNING id
+        )
+        SELECT pg_notify('switchboard_calls', max(id)::text) FROM inserted
+        """
+    }
+
+    /// The decision's explanation, one step per line: the snapshot it was made with, the backends it passed over
+    /// as full or draining, the pool member it chose, and the other backends' counts as last read (capped below
+    /// their limit, as the decision saw them).
+    static func reason(_ record: CallRecorder.Decided, counts: [String: Occupancy]) -> String {
+        let table = record.snapshot.table, health = record.snapshot.health
+        var passedOver: [String: Availability] = [:]
+        for skipped in record.decision.skipped { passedOver[skipped.backend] = skipped.reason }
+        let explanation = table.explain(record.call, health: health, at: record.at, occupancy: { index in
+            let name = table.backends[index].name
+            let limit = table.limit(of: index, health: health)
+            var occupancy = counts[name] ?? .idle
+            switch passedOver[name] {
+            case .full: return Occupancy(active: limit ?? occupancy.active, draining: false)
+            case .draining: return Occupancy(active: occupancy.active, draining: true)
+            default:
+                occupancy.draining = false
+                if let limit, limit > 0 { occupancy.active = min(occupancy.active, limit - 1) }
+                return occupancy
+            }
+        }, chosen: record.decision.backend)
+        return explanation.steps.joined(separator: "\n")
+    }
+}
