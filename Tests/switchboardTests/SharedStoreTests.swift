@@ -215,7 +215,7 @@ struct SharedStoreTests {
         let results = try await [one, two]
         #expect(results.allSatisfy { $0.status == 0 }, "\(results)")
         #expect(results.filter { $0.stdout.contains("applied version 1") }.count == 1)
-        #expect(try await database.sql("SELECT count(*) FROM switchboard_migrations") == "1")
+        #expect(try await database.sql("SELECT count(*) FROM switchboard_migrations") == "2")
         let check = try await ChildProcess.run(["store", "check", "--store", database.url()])
         #expect(check.status == 0)
         #expect(check.stdout.contains("as this switchboard expects"))

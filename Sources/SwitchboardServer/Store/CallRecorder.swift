@@ -116,16 +116,15 @@ public final class CallRecorder: Service, Sendable {
     private func write() async {
         var deadline: ContinuousClock.Instant?
         while !Task.isCancelled {
-            await wakeup.wait()
             if stopping.load(ordering: .relaxed) {
-                if deadline == nil { deadline = .now + .seconds(3) }
-                if let deadline, ContinuousClock.now > deadline { break }
+                let end = deadline ?? .now + .seconds(3)
+                deadline = end
+                if ContinuousClock.now > end || queue.withLock({ $0.count == 0 }) { break }
+            } else {
+                await wakeup.wait()
             }
             let (decided, ended) = take()
-            if decided.isEmpty, ended.isEmpty {
-                if stopping.load(ordering: .relaxed) { break }
-                continue
-            }
+            guard !decided.isEmpty || !ended.isEmpty else { continue }
             do {
                 let unmatched = try await flush(decided, ended)
                 metrics.recordsWritten(decided.count + ended.count - unmatched.count)
