@@ -25,7 +25,7 @@ extension Switchboard {
         let router = Router()
         AdminController(
             state: state, checker: checker, reloader: reloader, metrics: metrics, decisions: decisions, ledger: ledger,
-            store: store, capacityMetrics: capacityMetrics, token: configuration.adminToken, probeHistory: probeHistory,
+            store: store, callRecords: recorder != nil, capacityMetrics: capacityMetrics, token: configuration.adminToken, probeHistory: probeHistory,
             reloadCertificates: { self.reloadCertificates(trigger: "admin") },
             certificates: ["webhook": webhookCertificates, "admin": adminCertificates].compactMapValues { $0 }
         ).addRoutes(to: router)

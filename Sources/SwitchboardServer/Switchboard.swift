@@ -151,7 +151,12 @@ public struct Switchboard: Sendable {
         // The store (or the in-memory ledger's sweeper) stops after the listeners, so in-flight calls finish.
         var services = services
         if let store {
-            services.append(StoreSync(ledger: store))
+            services.append(StoreSync(ledger: store) { [state] in
+                let snapshot = state.snapshot
+                return Dictionary(
+                    uniqueKeysWithValues: snapshot.table.backends.indices.map { (snapshot.table.backends[$0].name, snapshot.health[$0]) }
+                )
+            })
             // After the store's service, so it stops before the pool does and can write what is queued.
             if let recorder { services.append(recorder) }
         } else if let ledger = ledger as? CapacityLedger {

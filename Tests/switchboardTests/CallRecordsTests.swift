@@ -102,6 +102,12 @@ struct CallRecordsTests {
             #expect(lines[first_].contains("2m03s") && lines[first_].contains(Self.maskedCaller))
             #expect(table.contains("    backend 'a' is full (1/1 calls)"))
 
+            // The admin listener serves the same records, numbers masked; a full number finds its masked records.
+            let admin = try await replicas[1].get("/admin/calls?number=%2B14155550999&limit=5")
+            #expect(admin.contains(#""call_id":"first""#) && admin.contains(#""call_id":"second""#), "\(admin)")
+            #expect(!admin.contains(Self.caller) && admin.contains(Self.maskedCaller))
+            #expect(try await replicas[1].get("/admin/calls?since=yesterday").contains("since must be"))
+
             let json = try await Self.calls(database, ["--json", "--call", "first"])
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
             let records = try #require(object["calls"] as? [[String: Any]])
@@ -180,6 +186,37 @@ struct CallRecordsTests {
             follower.signal(SIGTERM)
             _ = try await follower.waitForExit()
         }
+    }
+
+    @Test func replicasShowWhereTheirHealthViewsDisagree() async throws {
+        let database = try await TestDatabase()
+        let refusing = try RefusingPort()
+        defer { refusing.close() }
+        let scratch = try Scratch()
+        // The same backend `c`, checked by r2 only, at a port that refuses connections: r2 sees it down.
+        let up = try scratch.write("up.yaml", """
+            version: 1
+            backends:
+              c: { url: "ws://127.0.0.1:\(refusing.port)/calls", health: { check: none } }
+            routes:
+              - { name: all, to: c }
+            """)
+        let down = try scratch.write("down.yaml", """
+            version: 1
+            health: { interval: 200ms, fast_interval: 100ms, fall: 1 }
+            backends:
+              c: { url: "ws://127.0.0.1:\(refusing.port)/calls", health: { check: websocket } }
+            routes:
+              - { name: all, to: c }
+            """)
+        let first = try await SharedStoreTests.start(up, store: database.url(), id: "r1")
+        let second = try await SharedStoreTests.start(down, store: database.url(), id: "r2")
+        let expected = #""health_disagreements":[{"backend":"c","down":["r2"],"up":["r1"]}]"#
+        #expect(try await eventually(within: 20) { try await first.get("/status").contains(expected) })
+        #expect(try await first.get("/status").contains(#""backends_down":["c"]"#))
+        try await first.stop()
+        try await second.stop()
+        await database.remove()
     }
 
     @Test func retentionDeletesOnlyOldRecords() async throws {

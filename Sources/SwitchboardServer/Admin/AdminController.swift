@@ -6,8 +6,8 @@ import NIOCore
 import SwitchboardCore
 import SwitchboardHealth
 
-/// The admin listener: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /admin/reload`, `GET /admin/explain` and
-/// the operator page at `/` (docs/http.md).
+/// The admin listener: `/healthz`, `/readyz`, `/metrics`, `/status`, `POST /admin/reload`, `GET /admin/explain`,
+/// `GET /admin/calls` and the operator page at `/` (docs/http.md).
 struct AdminController: Sendable {
     let state: RoutingState
     let checker: HealthChecker
@@ -17,6 +17,8 @@ struct AdminController: Sendable {
     let ledger: any CallLedger
     /// The shared store, with `--store`: `/readyz` waits for it once, `/status` shows it and the replicas.
     let store: PostgresLedger?
+    /// Whether the store keeps call records (`GET /admin/calls`).
+    let callRecords: Bool
     let capacityMetrics: CapacityMetrics
     /// When set, everything but `/healthz` and `/readyz` needs `Authorization: Bearer <token>`.
     let token: String?
@@ -82,6 +84,13 @@ struct AdminController: Sendable {
             case .failure(let error):
                 return JSONResponse.error(.unprocessableContent, error.description)
             }
+        }
+        protected.get("/admin/calls") { request, _ in
+            var parameters: [String: String] = [:]
+            for (name, value) in request.uri.queryParameters where !value.isEmpty {
+                parameters[String(name)] = String(value)
+            }
+            return await Self.calls(parameters, store: callRecords ? store : nil)
         }
         DrainController(state: state, ledger: ledger).addRoutes(to: protected)
     }

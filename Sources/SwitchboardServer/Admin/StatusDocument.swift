@@ -144,6 +144,9 @@ enum StatusDocument {
             "since": timestamp(store.since),
             "last_error": nullable(store.lastError),
             "unavailable_policy": store.policy.rawValue,
+            "health_disagreements": store.healthDisagreements().map { disagreement in
+                ["backend": disagreement.backend, "up": disagreement.up, "down": disagreement.down] as [String: Any]
+            },
         ] as [String: Any]
         document["replicas"] = store.replicas.map { replica in
             [
@@ -153,6 +156,7 @@ enum StatusDocument {
                 "started_at": timestamp(replica.startedAt),
                 "heartbeat_at": timestamp(replica.heartbeatAt),
                 "self": replica.id == store.replicaID,
+                "backends_down": replica.health.filter { !$0.value }.keys.sorted(),
             ] as [String: Any]
         }
     }

@@ -67,6 +67,8 @@ public struct ReplicaRecord: Sendable, Hashable {
     public var host: String
     public var startedAt: Date
     public var heartbeatAt: Date
+    /// Backend name → whether this replica's health checker sees it up, as of its last heartbeat.
+    public var health: [String: Bool] = [:]
 }
 
 /// The store's state as `/status` shows it.
@@ -79,4 +81,19 @@ public struct StoreStatus: Sendable {
     public var policy: StoreSettings.Unavailable
     public var replicaID: String
     public var replicas: [ReplicaRecord]
+
+    /// Replicas whose heartbeat is this recent count in ``healthDisagreements``; older ones may be gone.
+    public static let liveReplicaWindow: TimeInterval = 30
+
+    /// Backends that live replicas see differently (up at some, down at others), by name: the replicas of each
+    /// side. A replica that does not know a backend (a table not reloaded yet) takes no side.
+    public func healthDisagreements(now: Date = Date()) -> [(backend: String, up: [String], down: [String])] {
+        let live = replicas.filter { now.timeIntervalSince($0.heartbeatAt) <= Self.liveReplicaWindow }
+        let backends = Set(live.flatMap(\.health.keys)).sorted()
+        return backends.compactMap { backend in
+            let up = live.filter { $0.health[backend] == true }.map(\.id)
+            let down = live.filter { $0.health[backend] == false }.map(\.id)
+            return up.isEmpty || down.isEmpty ? nil : (backend, up, down)
+        }
+    }
 }

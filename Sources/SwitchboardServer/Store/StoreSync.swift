@@ -11,6 +11,8 @@ import Synchronization
 /// again each interval and, once it answers, writes back what was decided without it.
 struct StoreSync: Service {
     let ledger: PostgresLedger
+    /// Backend name → up, as this replica's health checker sees it; written with each heartbeat.
+    var health: @Sendable () -> [String: Bool] = { [:] }
 
     private var client: PostgresClient { ledger.client }
     private var settings: StoreSettings { ledger.settings }
@@ -114,13 +116,15 @@ struct StoreSync: Service {
 
     /// Heartbeats this replica, sweeps what has expired, and reads the replica list.
     private func beat(started: Date) async throws {
+        let health = String(decoding: try JSONSerialization.data(withJSONObject: self.health(), options: .sortedKeys), as: UTF8.self)
         let replicas = try await ledger.operation("heartbeat") { [settings, logger] in
             try await client.query(
                 """
-                INSERT INTO switchboard_replicas (id, version, host, started_at, heartbeat_at)
-                VALUES (\(settings.replicaID), \(settings.version), \(ProcessInfo.processInfo.hostName), \(started), now())
+                INSERT INTO switchboard_replicas (id, version, host, started_at, heartbeat_at, health)
+                VALUES (\(settings.replicaID), \(settings.version), \(ProcessInfo.processInfo.hostName), \(started), now(),
+                        \(health)::jsonb)
                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, host = excluded.host,
-                    started_at = excluded.started_at, heartbeat_at = now()
+                    started_at = excluded.started_at, heartbeat_at = now(), health = excluded.health
                 """, logger: logger
             )
             let expired = try await client.query(
@@ -147,11 +151,16 @@ struct StoreSync: Service {
             )
             var replicas: [ReplicaRecord] = []
             let rows = try await client.query(
-                "SELECT id, version, host, started_at, heartbeat_at FROM switchboard_replicas ORDER BY id",
+                "SELECT id, version, host, started_at, heartbeat_at, health::text FROM switchboard_replicas ORDER BY id",
                 logger: logger
             )
-            for try await (id, version, host, startedAt, heartbeatAt) in rows.decode((String, String, String, Date, Date).self) {
-                replicas.append(ReplicaRecord(id: id, version: version, host: host, startedAt: startedAt, heartbeatAt: heartbeatAt))
+            for try await (id, version, host, startedAt, heartbeatAt, health) in rows.decode(
+                (String, String, String, Date, Date, String).self
+            ) {
+                let view = (try? JSONSerialization.jsonObject(with: Data(health.utf8))) as? [String: Bool] ?? [:]
+                replicas.append(ReplicaRecord(
+                    id: id, version: version, host: host, startedAt: startedAt, heartbeatAt: heartbeatAt, health: view
+                ))
             }
             return replicas
         }
