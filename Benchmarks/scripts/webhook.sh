@@ -15,6 +15,8 @@
 #                                                 the same with the call slots, retry answers and drain flags in a
 #                                                 PostgreSQL store (a throwaway cluster on a Unix socket, a fresh
 #                                                 database per round) instead of the process's memory
+#   TARGETS="switchboard-leases-store-records-off switchboard-leases-store" Benchmarks/scripts/webhook.sh
+#                                                 the store without and with call records (on by default)
 #   PREVIOUS=/path/to/older/switchboard TARGETS="bare switchboard previous" Benchmarks/scripts/webhook.sh
 #                                                 an older build of Switchboard beside the current one
 #
@@ -33,7 +35,7 @@ bare="$root/Benchmarks/.build/release/BareEndpoint"
 make_certificate "${KEY_TYPE:-ec}"
 start_demo_backends 19001 19002
 limited_routes "$work/routes-limits.yaml"
-[[ " $targets " != *"-store "* ]] || start_store
+[[ " $targets " != *"-store"* ]] || start_store
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
@@ -51,10 +53,11 @@ start_server() {
         switchboard*)
             local store=()
             [[ $1 == switchboard-leases* ]] && routes=$work/routes-limits.yaml
-            if [[ $1 == *-store ]]; then
+            if [[ $1 == *-store* ]]; then
                 # A fresh database each round, so no round starts with the leases of the one before.
-                new_store_database "bench_round_$round"
+                new_store_database "bench_round_${round}_${1//-/_}"
                 store=(--store "$store_url")
+                [[ $1 != *-records-off ]] || store+=(--no-call-records)
             fi
             "$switchboard" serve --routes "$routes" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
                 ${tls[@]+"${tls[@]}"} ${store[@]+"${store[@]}"} ${SERVE_ARGS:-} >/dev/null 2>&1 & ;;
@@ -92,7 +95,7 @@ for round in $(seq 1 "$rounds"); do
         if [[ $target == switchboard-leases* ]]; then
             # Every call but the last LAG of each thread has been released; the rest still hold their slots.
             curl -s "http://127.0.0.1:$admin/metrics" \
-                | grep -E '^switchboard_(backend_active_calls|events_total|store_operation_duration_seconds_(sum|count)|store_fallback)' \
+                | grep -E '^switchboard_(backend_active_calls|events_total|store_operation_duration_seconds_(sum|count)|store_fallback|call_records)' \
                 | sed 's/^/    /' || true
         fi
         kill "$server"; wait "$server" 2>/dev/null || true

@@ -180,7 +180,7 @@ struct Calls: AsyncParsableCommand {
 
 /// Call records as a table for a person.
 enum CallTable {
-    static let widths = [24, 36, 16, 16, 16, 16, 14, 9]
+    static let widths = [22, 38, 15, 15, 16, 16, 16, 10]
     static let header = row(["TIME (UTC)", "CALL", "CALLER", "NUMBER", "ROUTE", "BACKEND", "OUTCOME", "DURATION", "REPLICA"])
 
     static func render(_ records: [CallRecord], why: Bool) -> String {
@@ -189,7 +189,7 @@ enum CallTable {
 
     static func render(_ record: CallRecord, why: Bool) -> String {
         let line = row([
-            record.decidedAt.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false)),
+            record.decidedAt.formatted(.iso8601),
             record.callID ?? "-", record.callerFull ?? record.caller, record.numberFull ?? record.number,
             record.route ?? "-", record.backend ?? "-", record.outcome, duration(record), record.replica,
         ])
@@ -197,7 +197,7 @@ enum CallTable {
         return ([line] + record.reason.map { "    \($0)" }).joined(separator: "\n")
     }
 
-    /// `2m03s`; `live` for an answered call without its `call.ended` yet; `-` for a call that was not answered.
+    /// `2m03s`; `live` for an answered call without its `call.ended` yet; `-` for a rejected call.
     static func duration(_ record: CallRecord) -> String {
         guard let seconds = record.durationSeconds else { return record.outcome == "reject" ? "-" : "live" }
         return seconds < 60 ? "\(seconds)s" : "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s"

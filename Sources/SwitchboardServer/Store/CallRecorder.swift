@@ -306,7 +306,7 @@ struct CallRecordRows {
             numberFull.append(settings.fullNumbers ? record.call.number ?? "" : "")
             route.append(record.decision.route ?? "")
             backend.append(record.decision.backend ?? "")
-            outcome.append(record.decision.answer.outcome)
+            outcome.append(Self.outcome(record.decision.answer))
             reason.append(Self.reason(record, counts: counts))
             tableVersion.append(record.snapshot.table.version)
         }
@@ -320,7 +320,7 @@ struct CallRecordRows {
             SELECT x.decided_at, x.request_id, nullif(x.call_id, ''), x.caller, x.number, nullif(x.caller_full, ''),
                 nullif(x.number_full, ''), nullif(x.route, ''), nullif(x.backend, ''), x.outcome, x.reason,
                 \(replica), x.table_version, e.ended_at,
-                greatest(0, extract(epoch FROM e.ended_at - x.decided_at))::integer
+                CASE WHEN e.ended_at IS NOT NULL THEN greatest(0, extract(epoch FROM e.ended_at - x.decided_at))::integer END
             FROM unnest(\(decidedAt), \(requestID), \(callID), \(caller), \(number), \(callerFull), \(numberFull),
                         \(route), \(backend), \(outcome), \(reason), \(tableVersion))
                 AS x(decided_at, request_id, call_id, caller, number, caller_full, number_full, route, backend,
@@ -330,6 +330,16 @@ struct CallRecordRows {
         )
         SELECT pg_notify('switchboard_calls', max(id)::text) FROM inserted
         """
+    }
+
+    /// `answer` (a backend's URL), `number_default` (the number's own default agent) or `reject`: the decision
+    /// lines' `outcome`, with the number's default told apart.
+    static func outcome(_ answer: WebhookAnswer) -> String {
+        switch answer {
+        case .answer: "answer"
+        case .numberDefault: "number_default"
+        case .reject: "reject"
+        }
     }
 
     /// The decision's explanation, one step per line: the snapshot it was made with, the backends it passed over
