@@ -37,9 +37,12 @@ public final class CallRecorder: Service, Sendable {
     private struct Queue {
         var decided: [Decided] = []
         var ended: [Ended] = []
-        /// Records dropped since the queue last had room.
-        var dropped = 0
-        var count: Int { decided.count + ended.count }
+        /// Entries taken by the writer and not settled yet: they count against the capacity, so a batch the store
+        /// refused always fits back.
+        var inFlight = 0
+        /// Entries dropped since the queue filled up; nil while it has room.
+        var dropped: Int?
+        var count: Int { decided.count + ended.count + inFlight }
     }
 
     /// How many times a `call.ended` that finds no record is tried again, a second apart.
@@ -71,24 +74,32 @@ public final class CallRecorder: Service, Sendable {
         enqueue { $0.ended.append(Ended(callID: callID, at: at, duration: duration)) }
     }
 
-    private enum Enqueued { case added, dropped, firstDropped }
+    private enum Enqueued {
+        case added
+        /// Added after a spell of dropping `dropped` entries.
+        case recovered(dropped: Int)
+        case dropped(first: Bool)
+    }
 
     private func enqueue(_ add: (inout Queue) -> Void) {
         let enqueued = queue.withLock { queue -> Enqueued in
             guard queue.count < settings.queueCapacity else {
-                queue.dropped += 1
-                return queue.dropped == 1 ? .firstDropped : .dropped
+                queue.dropped = (queue.dropped ?? 0) + 1
+                return .dropped(first: queue.dropped == 1)
             }
             add(&queue)
-            return .added
+            defer { queue.dropped = nil }
+            return queue.dropped.map { .recovered(dropped: $0) } ?? .added
         }
         switch enqueued {
         case .added:
             wakeup.signal()
-        case .dropped:
+        case .recovered(let dropped):
+            wakeup.signal()
+            logger.warning("call records queue has room again", metadata: ["dropped": "\(dropped)"])
+        case .dropped(let first):
             metrics.recordsDropped()
-        case .firstDropped:
-            metrics.recordsDropped()
+            guard first else { return }
             logger.warning(
                 "call records queue full; dropping records until the store catches up",
                 metadata: ["capacity": "\(settings.queueCapacity)"]
@@ -128,18 +139,22 @@ public final class CallRecorder: Service, Sendable {
             do {
                 let unmatched = try await flush(decided, ended)
                 metrics.recordsWritten(decided.count + ended.count - unmatched.count)
+                // A completion whose record is not there yet may be in another replica's queue: it is tried again
+                // in a second, or with the next batch.
                 let retry = unmatched.filter { $0.attempts < Self.endedAttempts }
-                if !retry.isEmpty {
-                    // Another replica's record of the call may still be on its way: try again in a second, or
-                    // with the next batch.
-                    let alone = queue.withLock { queue in
-                        queue.ended += retry
-                        return queue.count == retry.count
-                    }
-                    if alone, !stopping.load(ordering: .relaxed) { try? await Task.sleep(for: .seconds(1)) }
+                let alone = queue.withLock { queue in
+                    queue.inFlight = 0
+                    queue.ended += retry
+                    return queue.count == retry.count
                 }
+                if !retry.isEmpty, alone, !stopping.load(ordering: .relaxed) { try? await Task.sleep(for: .seconds(1)) }
             } catch {
-                putBack(decided, ended)
+                // Back to the front of the queue, where its room was kept.
+                queue.withLock { queue in
+                    queue.inFlight = 0
+                    queue.decided.insert(contentsOf: decided, at: 0)
+                    queue.ended.insert(contentsOf: ended, at: 0)
+                }
                 if stopping.load(ordering: .relaxed) { break }
                 try? await Task.sleep(for: ledger.settings.refreshInterval)
             }
@@ -147,33 +162,16 @@ public final class CallRecorder: Service, Sendable {
         }
     }
 
-    /// Up to one batch from the queue; logs the end of a dropping spell.
+    /// Up to one batch from the queue, marked in flight.
     private func take() -> ([Decided], [Ended]) {
-        let (decided, ended, dropped) = queue.withLock { queue in
+        queue.withLock { queue in
             let decided = Array(queue.decided.prefix(settings.batchSize))
             queue.decided.removeFirst(decided.count)
             let ended = Array(queue.ended.prefix(settings.batchSize))
             queue.ended.removeFirst(ended.count)
-            defer { queue.dropped = 0 }
-            return (decided, ended, queue.dropped)
+            queue.inFlight = decided.count + ended.count
+            return (decided, ended)
         }
-        if dropped > 0 {
-            logger.warning("call records queue has room again", metadata: ["dropped": "\(dropped)"])
-        }
-        return (decided, ended)
-    }
-
-    /// A batch the store did not take goes back to the front of the queue, as far as there is room.
-    private func putBack(_ decided: [Decided], _ ended: [Ended]) {
-        let lost = queue.withLock { queue -> Int in
-            let room = max(0, settings.queueCapacity - queue.count)
-            let keptDecided = decided.prefix(room)
-            let keptEnded = ended.prefix(room - keptDecided.count)
-            queue.decided.insert(contentsOf: keptDecided, at: 0)
-            queue.ended.insert(contentsOf: keptEnded, at: 0)
-            return decided.count + ended.count - keptDecided.count - keptEnded.count
-        }
-        if lost > 0 { metrics.recordsDropped(lost) }
     }
 
     /// Writes one batch: the records (completed at once when their `call.ended` is already known), then the

@@ -13,8 +13,8 @@ public final class StoreMetrics: Sendable {
     private let durations: [String: CoreMetrics.Timer]
     private let failures: [String: CoreMetrics.Counter]
     private let fallbacks: [StoreSettings.Unavailable: CoreMetrics.Counter]
-    private let recordsWritten: CoreMetrics.Counter
-    private let recordsDropped: CoreMetrics.Counter
+    private let writtenRecords: CoreMetrics.Counter
+    private let droppedRecords: CoreMetrics.Counter
 
     public init(registry: PrometheusCollectorRegistry) {
         var factory = PrometheusMetricsFactory(registry: registry)
@@ -39,8 +39,8 @@ public final class StoreMetrics: Sendable {
                 factory: factory
             ))
         })
-        recordsWritten = CoreMetrics.Counter(label: "switchboard_call_records_written_total", dimensions: [], factory: factory)
-        recordsDropped = CoreMetrics.Counter(label: "switchboard_call_records_dropped_total", dimensions: [], factory: factory)
+        writtenRecords = CoreMetrics.Counter(label: "switchboard_call_records_written_total", dimensions: [], factory: factory)
+        droppedRecords = CoreMetrics.Counter(label: "switchboard_call_records_dropped_total", dimensions: [], factory: factory)
         up.record(0)
     }
 
@@ -53,8 +53,8 @@ public final class StoreMetrics: Sendable {
     func fallback(policy: StoreSettings.Unavailable) { fallbacks[policy]?.increment() }
 
     /// Call records (and completions) written to the store.
-    func recordsWritten(_ count: Int) { recordsWritten.increment(by: count) }
+    func recordsWritten(_ count: Int) { writtenRecords.increment(by: count) }
 
-    /// Call records (and completions) dropped: the queue was full, or a batch could not be put back.
-    func recordsDropped(_ count: Int = 1) { recordsDropped.increment(by: count) }
+    /// A call record (or completion) dropped: the queue was full.
+    func recordsDropped() { droppedRecords.increment() }
 }
