@@ -16,8 +16,13 @@ extension Duration {
 }
 
 extension Duration {
-    /// Parses a duration as `routes.yaml` writes it: `500ms`, `2s`, `1.5s`, `30m`, `2h`; nil when malformed.
+    /// Parses a duration as `routes.yaml` writes it: `500ms`, `2s`, `1.5s`, `30m`, `2h`, and on the command line
+    /// also in days (`30d`); nil when malformed.
     public init?(parsing text: String) {
+        if text.hasSuffix("d"), let days = Double(text.dropLast()), days.isFinite, days >= 0 {
+            self = .milliseconds(Int64((days * 86_400_000).rounded()))
+            return
+        }
         guard let value = ConfigReader.parseDuration(text) else { return nil }
         self = value
     }

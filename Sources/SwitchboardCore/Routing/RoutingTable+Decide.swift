@@ -23,26 +23,39 @@ extension RoutingTable {
 
     /// The same decision as `decide`, with the reasoning: why each earlier route did not match and how the
     /// target resolved.
-    /// - Parameter chosen: the backend a pool chose when the call was decided (a call record explains the decision
-    ///   that was made): a pool picks it when it is a member and eligible, rather than asking its strategy again.
+    /// - Parameters:
+    ///   - chosen: the backend a pool chose when the call was decided (a call record explains the decision that
+    ///     was made): a pool picks it when it is a member and eligible, rather than asking its strategy again.
+    ///   - skippedRoutes: false leaves `skipped` empty and finds the matched route as `decide` does, which is
+    ///     cheaper when only the resolution matters.
     public func explain(
         _ call: IncomingCall, health: HealthView, at now: Date = Date(), occupancy: (Int) -> Occupancy = { _ in .idle },
-        chosen: String? = nil
+        chosen: String? = nil, skippedRoutes: Bool = true
     ) -> Explanation {
         let context = CallContext(call: call, numberInfo: call.number.flatMap { numbers[$0] })
         let trace = ExplanationTrace()
         trace.chosen = chosen
         var matched: Int?
-        for (position, route) in routes.enumerated() {
-            if let failed = route.conditions.first(where: { !$0.holds(in: context, at: now) }) {
-                trace.skipped.append(
-                    .init(route: route.name, condition: failed.source, reason: failed.failure(in: context, at: now))
-                )
-                continue
+        if skippedRoutes {
+            for (position, route) in routes.enumerated() {
+                if let failed = route.conditions.first(where: { !$0.holds(in: context, at: now) }) {
+                    trace.skipped.append(
+                        .init(route: route.name, condition: failed.source, reason: failed.failure(in: context, at: now))
+                    )
+                    continue
+                }
+                matched = position
+                break
             }
-            matched = position
-            trace.steps += route.conditions.flatMap { $0.calendarStates(in: context, at: now) }
-            break
+        } else {
+            index.forEachCandidate(number: call.number, caller: call.caller) { position in
+                guard routes[position].conditions.allSatisfy({ $0.holds(in: context, at: now) }) else { return false }
+                matched = position
+                return true
+            }
+        }
+        if let matched {
+            trace.steps += routes[matched].conditions.flatMap { $0.calendarStates(in: context, at: now) }
         }
         let decision = resolve(matched, context: context, health: health, occupancy: occupancy, trace: trace)
         return Explanation(skipped: trace.skipped, matchedRoute: matched.map { routes[$0].name }, steps: trace.steps, decision: decision)

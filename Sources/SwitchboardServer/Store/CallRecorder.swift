@@ -359,7 +359,7 @@ struct CallRecordRows {
                 if let limit, limit > 0 { occupancy.active = min(occupancy.active, limit - 1) }
                 return occupancy
             }
-        }, chosen: record.decision.backend)
+        }, chosen: record.decision.backend, skippedRoutes: false)
         return explanation.steps.joined(separator: "\n")
     }
 }
