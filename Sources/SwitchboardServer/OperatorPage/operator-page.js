@@ -421,6 +421,7 @@
     const out = $('calls-result');
     const button = $('c-submit');
     button.disabled = true;
+    text($('c-summary'), 'searching…');
     try {
       // URLSearchParams writes a space as '+' and a '+' as '%2B'; the server reads '+' as a plus sign.
       const result = await request('GET', '/admin/calls?' + query.toString().replace(/\+/g, '%20'));
@@ -447,15 +448,22 @@
     text($('c-summary'), '');
   }
 
+  // A call record's time. The records' times are UTC; one without a zone designator is read as UTC, not as the
+  // browser's local time.
+  function recordTime(iso) {
+    return new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(iso) ? iso : iso + 'Z');
+  }
+
   // The time a call was decided: the clock, with the date when it is not today.
   function stamp(iso) {
-    const date = new Date(iso);
+    const date = recordTime(iso);
     return (date.toDateString() === new Date().toDateString() ? '' : date.toLocaleDateString() + ' ') + clock(date);
   }
 
   // As `switchboard calls` prints it: 2m03s; live for a call not rejected whose call.ended has not come; — for a reject.
+  // A duration counts only with an end time (a record not ended yet may carry 0).
   function duration(c) {
-    const seconds = c.duration_seconds;
+    const seconds = c.ended_at ? c.duration_seconds : null;
     if (seconds == null) return c.outcome === 'reject' ? '—' : 'live';
     if (seconds < 60) return seconds + 's';
     return Math.floor(seconds / 60) + 'm' + String(seconds % 60).padStart(2, '0') + 's';
