@@ -13,6 +13,7 @@
   let waitingForToken = false;
   let backendStates = new Map();
   let callsSearched = false;
+  let callsSearch = 0;
 
   // ---- requests -------------------------------------------------------------------------------------------
   async function request(method, path) {
@@ -420,12 +421,19 @@
     query.append('limit', String(CALLS_LIMIT));
     const out = $('calls-result');
     const button = $('c-submit');
+    const search = ++callsSearch;
     button.disabled = true;
     text($('c-summary'), 'searching…');
     try {
       // URLSearchParams writes a space as '+' and a '+' as '%2B'; the server reads '+' as a plus sign.
       const result = await request('GET', '/admin/calls?' + query.toString().replace(/\+/g, '%20'));
-      if (result.status === 401) return;
+      if (search !== callsSearch) return;  // a newer search has started: its answer counts
+      if (result.status === 401) {
+        // The page asks for the token; the section searches again once it has it.
+        callsSearched = false;
+        text($('c-summary'), '');
+        return;
+      }
       if (result.status !== 200 || !result.body || !Array.isArray(result.body.calls)) {
         show(out, false, '✗ ' + errorText(result));
         clearCalls();
@@ -435,10 +443,11 @@
       setClass(out, 'result');
       renderCalls(result.body.calls);
     } catch (error) {
+      if (search !== callsSearch) return;
       show(out, false, '✗ No answer from Switchboard (' + (error.name === 'AbortError' ? 'no answer within 5 s' : error.message) + ')');
       clearCalls();
     } finally {
-      button.disabled = false;
+      if (search === callsSearch) button.disabled = false;
     }
   }
 
@@ -478,7 +487,7 @@
       row.dataset.key = String(c.id);
       const [time, call, caller, number, route, answer, length, replica, why] = row.cells;
       text(time, stamp(c.decided_at));
-      time.title = c.decided_at;
+      time.title = recordTime(c.decided_at).toISOString();
       const id = span('mono wrap-any');
       text(id, c.call_id || '—');
       call.append(id);
