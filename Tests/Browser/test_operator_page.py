@@ -9,11 +9,16 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import pytest
@@ -105,8 +110,10 @@ class Child:
 class Deployment:
     """Two demo backends and Switchboard on loopback ports, with a routes file in a temporary directory."""
 
-    def __init__(self, admin_token=None, serve_args=()):
+    def __init__(self, admin_token=None, serve_args=(), routes=None):
         self.children = []
+        # A routes file of its own (no demo backends are started for it); the demo deployment's by default.
+        self.routes = routes
         self.serve_args = list(serve_args)
         self.directory = tempfile.TemporaryDirectory(prefix="switchboard-browser-")
         self.routes_path = Path(self.directory.name) / "routes.yaml"
@@ -114,11 +121,14 @@ class Deployment:
 
     def start(self):
         assert BINARY.exists(), f"{BINARY} is missing: build first (swift build)"
-        self.backend_a = self._spawn([BINARY, "demo-backend", "--listen", "127.0.0.1:0", "--name", "agent-a"])
-        self.backend_b = self._spawn([BINARY, "demo-backend", "--listen", "127.0.0.1:0", "--name", "agent-b"])
-        port_a = self.backend_a.wait_for(r"listening on 127\.0\.0\.1:(\d+)").group(1)
-        port_b = self.backend_b.wait_for(r"listening on 127\.0\.0\.1:(\d+)").group(1)
-        self.good_routes = ROUTES.format(a=port_a, b=port_b)
+        if self.routes is None:
+            self.backend_a = self._spawn([BINARY, "demo-backend", "--listen", "127.0.0.1:0", "--name", "agent-a"])
+            self.backend_b = self._spawn([BINARY, "demo-backend", "--listen", "127.0.0.1:0", "--name", "agent-b"])
+            port_a = self.backend_a.wait_for(r"listening on 127\.0\.0\.1:(\d+)").group(1)
+            port_b = self.backend_b.wait_for(r"listening on 127\.0\.0\.1:(\d+)").group(1)
+            self.good_routes = ROUTES.format(a=port_a, b=port_b)
+        else:
+            self.good_routes = self.routes
         self.routes_path.write_text(self.good_routes)
         env = {"SWITCHBOARD_SIGNING_KEY": SIGNING_KEY}
         if self.admin_token:
@@ -141,13 +151,26 @@ class Deployment:
         self.children.append(child)
         return child
 
-    def send_call(self):
-        """One signed webhook with the real fixture, so the page has a decision to show."""
+    def send_call(self, **fields):
+        """One signed webhook with the real fixture (its fields replaced by `fields`), so the page has a decision
+        to show."""
+        payload = FIXTURE
+        if fields:
+            payload = Path(self.directory.name) / "call.json"
+            payload.write_text(json.dumps({**json.loads(FIXTURE.read_text()), **fields}))
         subprocess.run(
-            [BINARY, "sign", "--key", SIGNING_KEY, "--payload", FIXTURE,
+            [BINARY, "sign", "--key", SIGNING_KEY, "--payload", payload,
              "--url", f"http://127.0.0.1:{self.webhook_port}/webhooks/incoming-call"],
             check=True, capture_output=True, timeout=20,
         )
+
+    def admin_get(self, path):
+        """An admin endpoint's JSON answer (status, body), read without the browser."""
+        try:
+            with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=10) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
 
     def stop(self):
         for child in reversed(self.children):
@@ -396,26 +419,235 @@ def test_capacity_fields_when_present(deployment, browser):
     assert script_errors(browser) == []
 
 
-def test_replicas_with_a_shared_store(browser):
-    """With --store, the page lists the replicas heartbeating in the database and the store's state; without one the
-    section stays hidden (test_live_page's server has no store). Needs the cluster scripts/test.sh starts."""
-    host, port, user = (os.environ[f"SWITCHBOARD_TEST_PG{name}"] for name in ("HOST", "PORT", "USER"))
-    database = "switchboard_browser_" + str(os.getpid())
+STORE_PASSWORD = "browser-never-shown"
+
+
+@contextmanager
+def fresh_database(name):
+    """A new, empty database in the cluster scripts/test.sh starts (SWITCHBOARD_TEST_PG*), dropped afterwards;
+    yields the `--store` URL for it."""
+    host, port, user = (os.environ[f"SWITCHBOARD_TEST_PG{key}"] for key in ("HOST", "PORT", "USER"))
+    database = f"switchboard_browser_{name}_{os.getpid()}"
     psql = ["psql", "-X", "-q", "-h", host, "-p", port, "-U", user, "-d", "postgres", "-c"]
     subprocess.run([*psql, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=True, timeout=30)
     subprocess.run([*psql, f"CREATE DATABASE {database}"], check=True, timeout=30)
-    password = "browser-never-shown"
-    url = f"postgres://{user}:{password}@/{database}?host={host}&port={port}&sslmode=disable"
-    deployment = Deployment(serve_args=["--store", url, "--replica-id", "page-replica"])
     try:
-        deployment.start()
-        browser.get(deployment.url)
-        wait(browser, START_WITHIN, lambda d: d.find_element(By.ID, "replicas-section").is_displayed(), "no replicas")
-        wait(browser, 10, lambda d: "page-replica (this one)" in d.find_element(By.ID, "replicas").text,
-             "this replica is not listed")
-        assert "store available" in browser.find_element(By.ID, "r-store").text
-        assert password not in browser.find_element(By.TAG_NAME, "body").text
-        assert script_errors(browser) == []
+        yield f"postgres://{user}:{STORE_PASSWORD}@/{database}?host={host}&port={port}&sslmode=disable"
     finally:
-        deployment.stop()
         subprocess.run([*psql, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], timeout=30)
+
+
+def test_replicas_with_a_shared_store(browser):
+    """With --store, the page lists the replicas heartbeating in the database and the store's state; without one the
+    section stays hidden (test_live_page's server has no store). Needs the cluster scripts/test.sh starts."""
+    with fresh_database("replicas") as url:
+        deployment = Deployment(serve_args=["--store", url, "--replica-id", "page-replica"])
+        try:
+            deployment.start()
+            browser.get(deployment.url)
+            wait(browser, START_WITHIN, lambda d: d.find_element(By.ID, "replicas-section").is_displayed(), "no replicas")
+            wait(browser, 10, lambda d: "page-replica (this one)" in d.find_element(By.ID, "replicas").text,
+                 "this replica is not listed")
+            assert "store available" in browser.find_element(By.ID, "r-store").text
+            assert STORE_PASSWORD not in browser.find_element(By.TAG_NAME, "body").text
+            assert script_errors(browser) == []
+        finally:
+            deployment.stop()
+
+
+# Three calls for the Calls section: the fixture (route support, answered by agent-a), a premium caller (rejected by
+# block-premium) and an unlisted number (everyone-else, the number's own URL).
+SUPPORT_CALL = "3eafefd0-a22f-4e9b-9eb1-8d59e3d9b85f"
+PREMIUM_CALL = "9d3c1e5a-0b7f-4d2e-8a61-5f0c2b7e4a11"
+OTHER_CALL = "c2a9f4e7-61d8-4b3a-9e05-7a1d3f8b6c22"
+
+
+def calls_rows(driver):
+    """The Calls table's record rows (not their explanation rows), by call ID cell text."""
+    rows = driver.find_elements(By.CSS_SELECTOR, "#calls tbody tr:not(.why)")
+    return [row for row in rows if row.is_displayed()]
+
+
+def search_calls(driver, **fields):
+    """Fills the Calls form (every field not given is cleared; the outcome select by value) and submits it; waits
+    for the search to finish: the summary and the result line are emptied first, so any text in them is new."""
+    for name in ["number", "call", "backend", "route", "since"]:
+        field = driver.find_element(By.ID, "c-" + name)
+        field.clear()
+        if fields.get(name):
+            field.send_keys(fields[name])
+    driver.execute_script("document.getElementById('c-outcome').value = arguments[0];"
+                          "document.getElementById('c-summary').textContent = '';"
+                          "document.getElementById('calls-result').replaceChildren();", fields.get("outcome", ""))
+    driver.find_element(By.ID, "c-submit").click()
+
+    def finished(d):
+        summary = d.find_element(By.ID, "c-summary").text
+        done = (summary and summary != "searching…") or "✗" in d.find_element(By.ID, "calls-result").text
+        return done and d.find_element(By.ID, "c-submit").is_enabled()
+    wait(driver, 10, finished, f"the search {fields} did not finish")
+
+
+def test_calls_with_a_shared_store(browser):
+    """With --store the page searches the call records (GET /admin/calls) and shows why each call went where it went;
+    a bad parameter shows the server's message. Needs the cluster scripts/test.sh starts."""
+    with fresh_database("calls") as url:
+        deployment = Deployment(serve_args=["--store", url, "--replica-id", "calls-replica"])
+        try:
+            deployment.start()
+            deployment.send_call()
+            deployment.send_call(id=PREMIUM_CALL, remote_phone_number="+19005550123")
+            deployment.send_call(id=OTHER_CALL, local_phone_number="+14155550177")
+            # The records are written in batches after the answer: wait until all three are in the store.
+            deadline = time.monotonic() + START_WITHIN
+            while time.monotonic() < deadline:
+                status, body = deployment.admin_get("/admin/calls")
+                if status == 200 and len(body["calls"]) == 3:
+                    break
+                time.sleep(0.1)
+            else:
+                raise AssertionError(f"the three call records were not written: {status} {body}")
+
+            # A browser away from UTC: the records' times are UTC and must be shown in the browser's own zone.
+            browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "America/Los_Angeles"})
+            browser.get(deployment.url)
+            wait(browser, START_WITHIN, lambda d: d.find_element(By.ID, "calls-section").is_displayed(), "no Calls section")
+            # The section searches once when it appears (since 24h by default): all three, newest first.
+            wait(browser, 10, lambda d: len(calls_rows(d)) == 3, "the first search did not show three calls")
+            assert browser.find_element(By.ID, "c-since").get_attribute("value") == "24h"
+            assert [row.get_attribute("data-key") for row in calls_rows(browser)] == \
+                [str(call["id"]) for call in deployment.admin_get("/admin/calls")[1]["calls"]]
+            assert OTHER_CALL in calls_rows(browser)[0].text and SUPPORT_CALL in calls_rows(browser)[2].text
+            newest = deployment.admin_get("/admin/calls")[1]["calls"][0]["decided_at"]
+            decided = datetime.fromisoformat(newest.removesuffix("Z"))
+            decided = decided.replace(tzinfo=timezone.utc) if decided.tzinfo is None else decided
+            local = decided.astimezone(ZoneInfo("America/Los_Angeles")).strftime("%H:%M:%S")
+            shown = calls_rows(browser)[0].find_element(By.CSS_SELECTOR, "td").text
+            assert shown.endswith(local), f"{newest} shown as {shown!r}, not at {local} in Los Angeles"
+            table = browser.find_element(By.ID, "calls").text
+            assert "+141****0999" in table and "+14155550999" not in browser.find_element(By.TAG_NAME, "body").text
+            # Replicas that agree: no disagreement shown.
+            assert not browser.find_element(By.ID, "r-disagree").is_displayed()
+
+            # By a full number (a '+' in the query): the two calls from +14155550999, not the premium caller's.
+            search_calls(browser, number="+14155550999", since="24h")
+            rows = calls_rows(browser)
+            assert [OTHER_CALL in rows[0].text, SUPPORT_CALL in rows[1].text] == [True, True], [r.text for r in rows]
+            assert "2 calls" in browser.find_element(By.ID, "c-summary").text
+            support = next(row for row in rows if SUPPORT_CALL in row.text)
+            assert "support" in support.text and "✓ agent-a" in support.text and "live" in support.text
+            assert "calls-replica" in support.text
+
+            # By outcome: only the rejected call, with its route; its explanation opens under it.
+            search_calls(browser, outcome="reject", since="24h")
+            rows = calls_rows(browser)
+            assert len(rows) == 1, [row.text for row in rows]
+            assert PREMIUM_CALL in rows[0].text and "block-premium" in rows[0].text and "✕ reject" in rows[0].text
+            assert "+190****0123" in rows[0].text and "+19005550123" not in rows[0].text  # masked
+            record = next(call for call in deployment.admin_get("/admin/calls?outcome=reject")[1]["calls"])
+            assert record["reason"], f"the record has no reason steps: {record}"
+            why = rows[0].find_element(By.CSS_SELECTOR, "button")
+            detail = browser.find_element(By.ID, f"call-why-{record['id']}")
+            assert why.get_attribute("aria-expanded") == "false" and not detail.is_displayed()
+            why.click()
+            wait(browser, 10, lambda d: d.find_element(By.ID, f"call-why-{record['id']}").is_displayed(), "no explanation")
+            assert why.get_attribute("aria-expanded") == "true"
+            steps = [item.text for item in detail.find_elements(By.CSS_SELECTOR, "ol li")]
+            assert steps == record["reason"]
+            assert "table version " + record["table_version"] in detail.text
+            why.click()
+            wait(browser, 10, lambda d: not d.find_element(By.ID, f"call-why-{record['id']}").is_displayed(),
+                 "the explanation did not close")
+
+            # By route and backend together; then nothing matches.
+            search_calls(browser, route="support", backend="agent-a", since="24h")
+            assert [SUPPORT_CALL in row.text for row in calls_rows(browser)] == [True]
+            search_calls(browser, backend="agent-b", since="24h")
+            assert calls_rows(browser) == []
+            assert "No calls match" in browser.find_element(By.ID, "c-summary").text
+
+            # A bad parameter: the server's message in the section, and no stale rows.
+            search_calls(browser, since="yesterday")
+            assert "since must be" in browser.find_element(By.ID, "calls-result").text
+            assert calls_rows(browser) == []
+            # An empty since is no filter.
+            search_calls(browser)
+            assert len(calls_rows(browser)) == 3
+            assert not browser.find_element(By.ID, "calls-result").text
+            assert script_errors(browser) == []
+        finally:
+            deployment.stop()
+
+
+def test_calls_at_phone_width(browser):
+    """The Calls section at phone width: no sideways scrolling with records and an open explanation."""
+    with fresh_database("phone") as url:
+        deployment = Deployment(serve_args=["--store", url, "--replica-id", "phone-replica"])
+        try:
+            deployment.start()
+            deployment.send_call()
+            deadline = time.monotonic() + START_WITHIN
+            while time.monotonic() < deadline and len(deployment.admin_get("/admin/calls")[1].get("calls", [])) < 1:
+                time.sleep(0.1)
+            browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+            browser.get(deployment.url)
+            wait(browser, START_WITHIN, lambda d: len(calls_rows(d)) == 1, "no call record shown")
+            calls_rows(browser)[0].find_element(By.CSS_SELECTOR, "button").click()
+            wait(browser, 10, lambda d: d.find_element(By.CSS_SELECTOR, "#calls tr.why").is_displayed(), "no explanation")
+            width = browser.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 390, f"page is {width} px wide at phone width"
+            assert script_errors(browser) == []
+        finally:
+            deployment.stop()
+
+
+def refusing_port():
+    """A loopback port that refuses connections: bound, never listening, held until closed."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def test_replicas_that_see_a_backend_differently(browser):
+    """Two replicas sharing a store, with backend c: r1 does not check it (up), r2 checks it at a port that refuses
+    connections (down). The page of r1 says where they disagree and what each sees down."""
+    refusing = refusing_port()
+    port = refusing.getsockname()[1]
+    up = f"""\
+version: 1
+backends:
+  c: {{ url: "ws://127.0.0.1:{port}/calls", health: {{ check: none }} }}
+routes:
+  - {{ name: all, to: c }}
+"""
+    down = f"""\
+version: 1
+health: {{ interval: 200ms, fast_interval: 100ms, fall: 1 }}
+backends:
+  c: {{ url: "ws://127.0.0.1:{port}/calls", health: {{ check: websocket }} }}
+routes:
+  - {{ name: all, to: c }}
+"""
+    first = second = None
+    try:
+        with fresh_database("disagree") as url:
+            try:
+                first = Deployment(serve_args=["--store", url, "--replica-id", "r1"], routes=up).start()
+                second = Deployment(serve_args=["--store", url, "--replica-id", "r2"], routes=down).start()
+                browser.get(first.url)
+                wait(browser, START_WITHIN, lambda d: d.find_element(By.ID, "replicas-section").is_displayed(), "no replicas")
+                # Both replicas heartbeat their views every ~2 s: bounded by the heartbeat and the page's refresh.
+                wait(browser, 30, lambda d: d.find_element(By.ID, "r-disagree").is_displayed(), "no disagreement shown")
+                assert browser.find_element(By.ID, "r-disagreements").text == "backend c: ● up at r1; ▲ down at r2"
+                r1 = browser.find_element(By.CSS_SELECTOR, '#replicas tr[data-key="r1"]').text
+                wait(browser, 10, lambda d: "▲ c" in d.find_element(By.CSS_SELECTOR, '#replicas tr[data-key="r2"]').text,
+                     "r2 does not show c down")
+                assert "none" in r1 and "▲" not in r1
+                assert script_errors(browser) == []
+            finally:
+                for deployment in (second, first):
+                    if deployment is not None:
+                        deployment.stop()
+    finally:
+        refusing.close()

@@ -16,7 +16,8 @@ import NIOCore
 /// admin router is built, and inlined into the document.
 enum OperatorPage {
     /// The page's script: polls `/status` every 2 s and updates the document in place (rows keyed by name, text
-    /// written only when it changed), asks for the admin token on a 401, runs explain, reload and drain.
+    /// written only when it changed), asks for the admin token on a 401, runs explain, reload and drain, and with a
+    /// store searches the call records (`/admin/calls`) on demand, never on the 2 s timer.
     /// Fields of `/status` that a server does not send (the capacity fields) are simply not shown.
     static let script = resource("operator-page.js")
 
@@ -159,7 +160,35 @@ enum OperatorPage {
     <div class="section-head"><h2 id="replicas-title">Replicas</h2><p id="r-store" class="summary"></p></div>
     <div class="scroll">
       <table id="replicas" class="data">
-        <thead><tr><th scope="col">Replica</th><th scope="col">Version</th><th scope="col">Host</th><th scope="col">Started</th><th scope="col">Last heartbeat</th></tr></thead>
+        <thead><tr><th scope="col">Replica</th><th scope="col">Version</th><th scope="col">Host</th><th scope="col">Started</th><th scope="col">Last heartbeat</th><th scope="col">Sees down</th></tr></thead>
+        <tbody></tbody>
+      </table>
+    </div>
+    <div id="r-disagree" class="disagree" hidden>
+      <h3 id="r-disagree-title">▲ Replicas see these backends differently</h3>
+      <ul id="r-disagreements" class="trace" aria-labelledby="r-disagree-title"></ul>
+    </div>
+  </section>
+  <section id="calls-section" aria-labelledby="calls-title" hidden>
+    <div class="section-head"><h2 id="calls-title">Calls <span class="summary">(records in the store, newest first)</span></h2><p id="c-summary" class="summary" role="status"></p></div>
+    <form id="calls-form" class="explain calls">
+      <div><label for="c-number">Caller or number (full or masked)</label><input id="c-number" name="number" type="text" inputmode="tel" placeholder="+14155550100" autocomplete="off"></div>
+      <div><label for="c-call">Call ID</label><input id="c-call" name="call" type="text" autocomplete="off"></div>
+      <div><label for="c-backend">Backend</label><input id="c-backend" name="backend" type="text" autocomplete="off"></div>
+      <div><label for="c-route">Route</label><input id="c-route" name="route" type="text" autocomplete="off"></div>
+      <div><label for="c-outcome">Outcome</label><select id="c-outcome" name="outcome">
+        <option value="">any</option><option value="answer">answer (a backend)</option><option value="number_default">number default</option><option value="reject">reject</option>
+      </select></div>
+      <div><label for="c-since">Since (30m, 2h, 7d or a time)</label><input id="c-since" name="since" type="text" value="24h" autocomplete="off"></div>
+      <div class="wide"><button id="c-submit" type="submit">Search calls</button></div>
+    </form>
+    <div id="calls-result" class="result" aria-live="polite"></div>
+    <div class="scroll">
+      <table id="calls" class="data" hidden>
+        <thead><tr>
+          <th scope="col">Time</th><th scope="col">Call</th><th scope="col">Caller</th><th scope="col">Number</th><th scope="col">Route</th>
+          <th scope="col">Answer</th><th scope="col">Duration</th><th scope="col">Replica</th><th scope="col">Why</th>
+        </tr></thead>
         <tbody></tbody>
       </table>
     </div>
@@ -188,7 +217,7 @@ enum OperatorPage {
     </section>
   </div>
 </main>
-<footer>Refreshes every 2 s from <code>/status</code>. Phone numbers are masked.</footer>
+<footer>Refreshes every 2 s from <code>/status</code>; calls are searched on demand. Phone numbers are masked.</footer>
 </div>
 <script>/*SCRIPT*/</script>
 </body>

@@ -3,6 +3,7 @@
   const REFRESH_MS = 2000;
   const TIMEOUT_MS = 5000;
   const TOKEN_KEY = 'switchboard.admin-token';
+  const CALLS_LIMIT = 100;
   const SVG = 'http://www.w3.org/2000/svg';
   const $ = (id) => document.getElementById(id);
   let token = sessionStorage.getItem(TOKEN_KEY);
@@ -11,6 +12,8 @@
   let failingSince = null;
   let waitingForToken = false;
   let backendStates = new Map();
+  let callsSearched = false;
+  let callsSearch = 0;
 
   // ---- requests -------------------------------------------------------------------------------------------
   async function request(method, path) {
@@ -174,6 +177,7 @@
     renderPools(status.pools || []);
     renderDecisions(status.decisions || []);
     renderReplicas(status.store || null, status.replicas || []);
+    showCalls(Boolean(status.store));
     renderDownChoices(backends);
     $('main').hidden = false;
   }
@@ -361,8 +365,8 @@
       : '○ connecting to the store';
     text($('r-store'), state);
     setClass($('r-store'), store.state === 'available' ? 'summary' : 'summary bad-text');
-    sync($('replicas').tBodies[0], replicas, (r) => r.id, () => makeRow(['Replica', 'Version', 'Host', 'Started', 'Last heartbeat']), (row, r) => {
-      const [id, version, host, started, heartbeat] = row.cells;
+    sync($('replicas').tBodies[0], replicas, (r) => r.id, () => makeRow(['Replica', 'Version', 'Host', 'Started', 'Last heartbeat', 'Sees down']), (row, r) => {
+      const [id, version, host, started, heartbeat, down] = row.cells;
       text(id, r.id + (r.self ? ' (this one)' : ''));
       text(version, r.version);
       text(host, r.host);
@@ -370,7 +374,184 @@
       const age = (Date.now() - new Date(r.heartbeat_at).getTime()) / 1000;
       text(heartbeat, when(r.heartbeat_at) + (age > 10 ? ' ▲ stale' : ''));
       setClass(heartbeat, age > 10 ? 'bad-text' : '');
+      // The backends this replica's own health checks see down, as of its last heartbeat.
+      const seen = Array.isArray(r.backends_down) ? r.backends_down : null;
+      text(down, seen == null ? '' : (seen.length ? '▲ ' + seen.join(', ') : 'none'));
+      setClass(down, seen && seen.length ? 'bad-text' : '');
     });
+    renderDisagreements(Array.isArray(store.health_disagreements) ? store.health_disagreements : []);
+  }
+
+  // Backends that live replicas see differently (up at some, down at others); nothing while they agree.
+  function renderDisagreements(disagreements) {
+    $('r-disagree').hidden = disagreements.length === 0;
+    const list = $('r-disagreements');
+    const existing = new Map(Array.from(list.children).map((item) => [item.dataset.key, item]));
+    disagreements.forEach((d, index) => {
+      let item = existing.get(d.backend);
+      if (item) existing.delete(d.backend);
+      else { item = document.createElement('li'); item.dataset.key = d.backend; }
+      text(item, 'backend ' + d.backend + ': ● up at ' + (d.up || []).join(', ') + '; ▲ down at ' + (d.down || []).join(', '));
+      if (list.children[index] !== item) list.insertBefore(item, list.children[index] || null);
+    });
+    for (const item of existing.values()) item.remove();
+  }
+
+  // ---- call records (with a store): searched on submit and once when the section first appears, not polled
+  function showCalls(store) {
+    $('calls-section').hidden = !store;
+    if (store && !callsSearched) {
+      callsSearched = true;
+      searchCalls();
+    }
+  }
+
+  $('calls-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    searchCalls();
+  });
+
+  async function searchCalls() {
+    const form = $('calls-form');
+    const query = new URLSearchParams();
+    for (const key of ['number', 'call', 'backend', 'route', 'outcome', 'since']) {
+      const value = form.elements[key].value.trim();
+      if (value) query.append(key, value);
+    }
+    query.append('limit', String(CALLS_LIMIT));
+    const out = $('calls-result');
+    const button = $('c-submit');
+    const search = ++callsSearch;
+    button.disabled = true;
+    text($('c-summary'), 'searching…');
+    try {
+      // URLSearchParams writes a space as '+' and a '+' as '%2B'; the server reads '+' as a plus sign.
+      const result = await request('GET', '/admin/calls?' + query.toString().replace(/\+/g, '%20'));
+      if (search !== callsSearch) return;  // a newer search has started: its answer counts
+      if (result.status === 401) {
+        // The page asks for the token; the section searches again once it has it.
+        callsSearched = false;
+        text($('c-summary'), '');
+        return;
+      }
+      if (result.status !== 200 || !result.body || !Array.isArray(result.body.calls)) {
+        show(out, false, '✗ ' + errorText(result));
+        clearCalls();
+        return;
+      }
+      out.replaceChildren();
+      setClass(out, 'result');
+      renderCalls(result.body.calls);
+    } catch (error) {
+      if (search !== callsSearch) return;
+      show(out, false, '✗ No answer from Switchboard (' + (error.name === 'AbortError' ? 'no answer within 5 s' : error.message) + ')');
+      clearCalls();
+    } finally {
+      if (search === callsSearch) button.disabled = false;
+    }
+  }
+
+  function clearCalls() {
+    $('calls').hidden = true;
+    $('calls').tBodies[0].replaceChildren();
+    text($('c-summary'), '');
+  }
+
+  // A call record's time. The records' times are UTC; one without a zone designator is read as UTC, not as the
+  // browser's local time.
+  function recordTime(iso) {
+    return new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(iso) ? iso : iso + 'Z');
+  }
+
+  // The time a call was decided: the clock, with the date when it is not today.
+  function stamp(iso) {
+    const date = recordTime(iso);
+    return (date.toDateString() === new Date().toDateString() ? '' : date.toLocaleDateString() + ' ') + clock(date);
+  }
+
+  // As `switchboard calls` prints it: 2m03s; live for a call not rejected whose call.ended has not come; — for a reject.
+  // A duration counts only with an end time (a record not ended yet may carry 0).
+  function duration(c) {
+    const seconds = c.ended_at ? c.duration_seconds : null;
+    if (seconds == null) return c.outcome === 'reject' ? '—' : 'live';
+    if (seconds < 60) return seconds + 's';
+    return Math.floor(seconds / 60) + 'm' + String(seconds % 60).padStart(2, '0') + 's';
+  }
+
+  function renderCalls(calls) {
+    const body = $('calls').tBodies[0];
+    body.replaceChildren();
+    const labels = ['Time', 'Call', 'Caller', 'Number', 'Route', 'Answer', 'Duration', 'Replica', 'Why'];
+    for (const c of calls) {
+      const row = makeRow(labels);
+      row.dataset.key = String(c.id);
+      const [time, call, caller, number, route, answer, length, replica, why] = row.cells;
+      text(time, stamp(c.decided_at));
+      time.title = recordTime(c.decided_at).toISOString();
+      const id = span('mono wrap-any');
+      text(id, c.call_id || '—');
+      call.append(id);
+      text(caller, c.caller);
+      text(number, c.number);
+      text(route, c.route || '(no route)');
+      text(answer, c.outcome === 'reject' ? '✕ reject' : (c.backend ? '✓ ' + c.backend : '✓ number default'));
+      setClass(answer, c.outcome === 'reject' ? 'bad-text' : '');
+      text(length, duration(c));
+      text(replica, c.replica);
+      const detail = document.createElement('tr');
+      detail.className = 'why';
+      detail.id = 'call-why-' + c.id;
+      detail.hidden = true;
+      const cell = document.createElement('td');
+      cell.colSpan = labels.length;
+      cell.append(explanation(c));
+      detail.append(cell);
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = '▸ Why';
+      button.setAttribute('aria-expanded', 'false');
+      button.setAttribute('aria-controls', detail.id);
+      button.setAttribute('aria-label', 'Why: the decision for call ' + (c.call_id || c.request_id));
+      button.addEventListener('click', () => {
+        const open = detail.hidden;
+        detail.hidden = !open;
+        button.setAttribute('aria-expanded', String(open));
+        text(button, (open ? '▾' : '▸') + ' Why');
+      });
+      why.append(button);
+      body.append(row, detail);
+    }
+    $('calls').hidden = calls.length === 0;
+    let summary = calls.length === 0 ? 'No calls match.' : calls.length + (calls.length === 1 ? ' call' : ' calls');
+    if (calls.length >= CALLS_LIMIT) summary += ' (the newest ' + CALLS_LIMIT + '; narrow the search for older ones)';
+    text($('c-summary'), summary + ' · searched at ' + clock(new Date()));
+  }
+
+  // A record's reason: the steps of its decision, in the words `switchboard explain` uses.
+  function explanation(c) {
+    const box = document.createElement('div');
+    box.className = 'why-box';
+    const heading = document.createElement('p');
+    heading.textContent = 'Decided by replica ' + c.replica + ' with table version ' + c.table_version
+      + (c.ended_at ? '; ended ' + stamp(c.ended_at) : '') + ':';
+    box.append(heading);
+    const steps = Array.isArray(c.reason) ? c.reason : [];
+    if (steps.length) {
+      const list = document.createElement('ol');
+      list.className = 'steps';
+      for (const step of steps) {
+        const item = document.createElement('li');
+        item.textContent = step;
+        list.append(item);
+      }
+      box.append(list);
+    } else {
+      const none = document.createElement('p');
+      none.textContent = 'No steps were recorded for this decision.';
+      box.append(none);
+    }
+    return box;
   }
 
   function renderDownChoices(backends) {
