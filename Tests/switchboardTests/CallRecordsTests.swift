@@ -36,23 +36,7 @@ struct CallRecordsTests {
     static func withReplicas(
         _ count: Int, _ extra: [String] = [], _ body: ([Replica], TestDatabase) async throws -> Void
     ) async throws {
-        let database = try await TestDatabase()
-        do {
-            let scratch = try Scratch()
-            let routes = try scratch.write("routes.yaml", table)
-            var replicas: [Replica] = []
-            for index in 1...count {
-                replicas.append(try await SharedStoreTests.start(
-                    routes, store: database.url(), id: "r\(index)", ["--store-budget", "10s"] + extra
-                ))
-            }
-            try await body(replicas, database)
-            for replica in replicas { try await replica.stop() }
-        } catch {
-            await database.remove()
-            throw error
-        }
-        await database.remove()
+        try await SharedStoreTests.withReplicas(count, table: table, extra, body)
     }
 
     /// `switchboard calls --store URL` with `arguments`; expects exit 0.

@@ -74,14 +74,22 @@ struct SharedStoreTests {
     static func withReplicas(
         _ count: Int, limit: Int, privateCluster: Bool = false, _ body: ([Replica], TestDatabase) async throws -> Void
     ) async throws {
+        try await withReplicas(count, table: table(limit: limit), privateCluster: privateCluster, body)
+    }
+
+    /// The same with the routes file `table` and `extra` options for every replica.
+    static func withReplicas(
+        _ count: Int, table: String, _ extra: [String] = [], privateCluster: Bool = false,
+        _ body: ([Replica], TestDatabase) async throws -> Void
+    ) async throws {
         let database = try await TestDatabase(private: privateCluster)
         do {
             let scratch = try Scratch()
-            let routes = try scratch.write("routes.yaml", table(limit: limit))
+            let routes = try scratch.write("routes.yaml", table)
             var replicas: [Replica] = []
             let budget = privateCluster ? [] : ["--store-budget", "10s"]
             for index in 1...count {
-                replicas.append(try await start(routes, store: database.url(), id: "r\(index)", budget))
+                replicas.append(try await start(routes, store: database.url(), id: "r\(index)", budget + extra))
             }
             try await body(replicas, database)
             for replica in replicas { try await replica.stop() }
