@@ -204,8 +204,10 @@ struct OperatorPageTests {
                     return ((backends?.first?["recent_latencies_ms"] as? [Any])?.count ?? 0) >= 3
                 })
                 let backend = try #require((try await live.admin(.get, "/status").json["backends"] as? [[String: Any]])?.first)
-                let latencies = try #require(backend["recent_latencies_ms"] as? [Double])
-                #expect(latencies.allSatisfy { $0 >= 0 })
+                // A failed probe is null (a loaded machine can make one time out); the others are milliseconds.
+                let latencies = try #require(backend["recent_latencies_ms"] as? [Any])
+                #expect(latencies.allSatisfy { ($0 as? Double).map { $0 >= 0 } ?? ($0 is NSNull) })
+                #expect(latencies.contains { $0 is Double })
                 #expect(latencies.count <= live.switchboard.probeHistory.capacity)
             }
         }
