@@ -215,7 +215,8 @@ struct SharedStoreTests {
         let results = try await [one, two]
         #expect(results.allSatisfy { $0.status == 0 }, "\(results)")
         #expect(results.filter { $0.stdout.contains("applied version 1") }.count == 1)
-        #expect(try await database.sql("SELECT count(*) FROM switchboard_migrations") == "1")
+        // Each version once, whatever the number of versions.
+        #expect(try await database.sql("SELECT count(*) = max(version) FROM switchboard_migrations") == "t")
         let check = try await ChildProcess.run(["store", "check", "--store", database.url()])
         #expect(check.status == 0)
         #expect(check.stdout.contains("as this switchboard expects"))

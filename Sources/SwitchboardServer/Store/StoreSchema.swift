@@ -140,6 +140,40 @@ public enum StoreSchema {
         END
         $$
         """,
+    ], [
+        // Version 2: switchboard_route_many, the webhooks of one batch (StoreBatcher) in one statement.
+        """
+        -- Several deliveries' switchboard_route in one transaction, in the order given; one row per entry, with its
+        -- 1-based index. A request ID twice in one batch is answered as a retry (or a conflict) the second time.
+        -- Every lock the entries may need is taken first, in one order all batches follow, so batches of several
+        -- replicas never deadlock: an advisory lock per request ID and call ID (sorted by hash), then the backends'
+        -- rows (sorted by name).
+        CREATE FUNCTION switchboard_route_many(
+            p_requests text[], p_digests text[], p_ttl_ms bigint, p_calls text[], p_backends text[], p_limits bigint[],
+            p_lifetimes_ms bigint[], p_replica text, p_routes text[], p_actions text[], p_urls text[]
+        ) RETURNS TABLE (entry integer, outcome text, digest text, route text, backend text, action text, url text)
+        LANGUAGE plpgsql AS $$
+        #variable_conflict use_column
+        DECLARE
+            v_key integer;
+            v_backend text;
+        BEGIN
+            FOR v_key IN SELECT DISTINCT hashtext(k) FROM unnest(p_requests || p_calls) AS k
+                         WHERE k IS NOT NULL ORDER BY 1 LOOP
+                PERFORM pg_advisory_xact_lock(1398227524, v_key);
+            END LOOP;
+            FOR v_backend IN SELECT DISTINCT b FROM unnest(p_backends) AS b WHERE b IS NOT NULL ORDER BY 1 LOOP
+                INSERT INTO switchboard_backends (name) VALUES (v_backend) ON CONFLICT (name) DO NOTHING;
+                PERFORM 1 FROM switchboard_backends WHERE name = v_backend FOR UPDATE;
+            END LOOP;
+            FOR i IN 1 .. coalesce(array_length(p_requests, 1), 0) LOOP
+                RETURN QUERY SELECT i, r.outcome, r.digest, r.route, r.backend, r.action, r.url
+                    FROM switchboard_route(p_requests[i], p_digests[i], p_ttl_ms, p_calls[i], p_backends[i],
+                        p_limits[i], p_lifetimes_ms[i], p_replica, p_routes[i], p_actions[i], p_urls[i]) AS r;
+            END LOOP;
+        END
+        $$
+        """,
     ]]
 
     /// The newest schema version this binary knows.
