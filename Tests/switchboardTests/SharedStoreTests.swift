@@ -72,7 +72,8 @@ struct SharedStoreTests {
     /// tests never makes them decide without the store, and the limits hold exactly; the outage test keeps the
     /// default budget, since it is about what happens past it.
     static func withReplicas(
-        _ count: Int, limit: Int, privateCluster: Bool = false, _ body: ([Replica], TestDatabase) async throws -> Void
+        _ count: Int, limit: Int, privateCluster: Bool = false, _ extra: [String] = [],
+        _ body: ([Replica], TestDatabase) async throws -> Void
     ) async throws {
         let database = try await TestDatabase(private: privateCluster)
         do {
@@ -81,7 +82,7 @@ struct SharedStoreTests {
             var replicas: [Replica] = []
             let budget = privateCluster ? [] : ["--store-budget", "10s"]
             for index in 1...count {
-                replicas.append(try await start(routes, store: database.url(), id: "r\(index)", budget))
+                replicas.append(try await start(routes, store: database.url(), id: "r\(index)", budget + extra))
             }
             try await body(replicas, database)
             for replica in replicas { try await replica.stop() }
@@ -111,6 +112,60 @@ struct SharedStoreTests {
             for replica in replicas {
                 #expect(try await replica.get("/admin/backends/a").contains(#""active_calls":5"#))
             }
+        }
+    }
+
+    /// A pool of 4 lets one batch of each kind be in flight at a time, so concurrent calls queue and go to the
+    /// database together.
+    static let oneBatchInFlight = ["--store-pool-size", "4"]
+
+    @Test func manyConcurrentCallsOnOneReplicaGoInBatchesAndNeverExceedMaxCalls() async throws {
+        try await Self.withReplicas(1, limit: 20, Self.oneBatchInFlight) { replicas, database async throws in
+            let replica = replicas[0]
+            let calls = (0..<150).map { "call-\($0)" }
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for id in calls { group.addTask { try await replica.call(id) } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            // One answer per call: exactly the limit answered, the fallback for every other.
+            #expect(answers.filter { $0 == Self.answered }.count == 20, "\(answers)")
+            #expect(answers.filter { $0 == Self.rejected }.count == 130)
+            #expect(try await database.sql("SELECT count(*) FROM switchboard_leases WHERE backend = 'a'") == "20")
+            #expect(try await database.sql("SELECT count(*) FROM switchboard_deliveries") == "150")
+            #expect(try await replica.get("/metrics").contains(#"switchboard_store_fallback_decisions_total{policy="local"} 0"#))
+
+            // Every call ends at once: the batches of call.ended free exactly the slots taken, each once.
+            let ended = try await withThrowingTaskGroup(of: String.self) { group in
+                for id in calls + calls.prefix(10) { group.addTask { try await replica.end(id) } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(ended.filter { $0.contains(#""outcome":"released""#) }.count == 20, "\(ended)")
+            #expect(try await database.sql("SELECT count(*) FROM switchboard_leases") == "0")
+            #expect(try await database.sql("SELECT count(*) FROM switchboard_ended") == "150")
+            #expect(try await replica.get("/admin/backends/a").contains(#""active_calls":0"#))
+            #expect(try await replica.call("after") == Self.answered)
+        }
+    }
+
+    @Test func retriedDeliveriesSentTogetherGetOneAnswerAndAnotherBodyIsRefused() async throws {
+        try await Self.withReplicas(1, limit: 1, Self.oneBatchInFlight) { replicas, database async throws in
+            let replica = replicas[0]
+            let requestID = "req-burst"
+            // Ten deliveries of one call and ten of another under the same request ID, all at once.
+            let answers = try await withThrowingTaskGroup(of: (String, String).self) { group in
+                for index in 0..<20 {
+                    let id = index.isMultiple(of: 2) ? "one" : "two"
+                    group.addTask { (id, try await replica.call(id, requestID: requestID)) }
+                }
+                return try await group.reduce(into: [String: [String]]()) { $0[$1.0, default: []].append($1.1) }
+            }
+            // Whichever body came first is answered, every time; the other body is refused every time.
+            let winner = try #require(answers.first { $0.value.contains(Self.answered) }?.key, "\(answers)")
+            let loser = winner == "one" ? "two" : "one"
+            #expect(answers[winner] == Array(repeating: Self.answered, count: 10), "\(answers)")
+            #expect(answers[loser]?.allSatisfy { $0.contains("request ID already used") } == true, "\(answers)")
+            #expect(try await database.sql("SELECT call_id FROM switchboard_leases") == winner)
+            #expect(try await database.sql("SELECT count(*) FROM switchboard_deliveries") == "1")
         }
     }
 

@@ -54,12 +54,14 @@ public final class PostgresLedger: CallLedger {
         // A quarter of the pool for each kind of batch leaves connections for refreshes, drains and retries.
         let inFlight = max(1, settings.poolSize / 4)
         routes = StoreBatcher(budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: inFlight) {
-            [client, logger, settings] entries in
-            try await Self.route(entries, client: client, settings: settings, logger: logger)
+            [client, logger, settings, metrics] entries in
+            metrics.batch("route", size: entries.count)
+            return try await Self.route(entries, client: client, settings: settings, logger: logger)
         }
         releases = StoreBatcher(budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: inFlight) {
-            [client, logger] callIDs in
-            try await Self.release(callIDs, client: client, logger: logger)
+            [client, logger, metrics] callIDs in
+            metrics.batch("release", size: callIDs.count)
+            return try await Self.release(callIDs, client: client, logger: logger)
         }
     }
 

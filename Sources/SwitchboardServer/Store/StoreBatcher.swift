@@ -54,6 +54,9 @@ final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
         self.send = send
     }
 
+    /// Entries not sent yet.
+    var queued: Int { state.withLock { $0.queued.count } }
+
     /// The entry's answer, from the batch that carried it.
     /// - Throws: ``BudgetExceeded`` past the budget, or the batch's error.
     func submit(_ entry: Entry) async throws -> Answer {
@@ -160,9 +163,9 @@ final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
             state.timerArmed = armAt != nil
             return (expired, abandoned, armAt, takeBatch(&state))
         }
+        for task in abandoned { task.cancel() }
         let error = BudgetExceeded(budget: budget)
         for continuation in expired { continuation.resume(throwing: error) }
-        for task in abandoned { task.cancel() }
         if let armAt { arm(at: armAt) }
         if let (id, entries) = next { start(id, entries) }
     }
