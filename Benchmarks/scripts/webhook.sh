@@ -92,7 +92,7 @@ for round in $(seq 1 "$rounds"); do
         if [[ $target == switchboard-leases* ]]; then
             # Every call but the last LAG of each thread has been released; the rest still hold their slots.
             curl -s "http://127.0.0.1:$admin/metrics" \
-                | grep -E '^switchboard_(backend_active_calls|events_total|store_operation_duration_seconds_(sum|count)|store_fallback)' \
+                | grep -E '^switchboard_(backend_active_calls|events_total|store_(operation_duration_seconds|batch_size)_(sum|count)|store_fallback)' \
                 | sed 's/^/    /' || true
         fi
         kill "$server"; wait "$server" 2>/dev/null || true
