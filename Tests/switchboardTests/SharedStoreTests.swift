@@ -115,8 +115,8 @@ struct SharedStoreTests {
         }
     }
 
-    /// A pool of 4 lets one batch of each kind be in flight at a time, so concurrent calls queue and go to the
-    /// database together.
+    /// A pool of 4 lets one batch of calls for the backend and one of `call.ended` events be in flight at a time,
+    /// so concurrent ones queue and go to the database together.
     static let oneBatchInFlight = ["--store-pool-size", "4"]
 
     @Test func manyConcurrentCallsOnOneReplicaGoInBatchesAndNeverExceedMaxCalls() async throws {

@@ -15,7 +15,8 @@ import Synchronization
 ///   passed over and the call decided again.
 ///
 /// Concurrent webhooks and `call.ended` events go to the database in batches (``StoreBatcher``): one statement,
-/// one round trip and one commit for up to ``maxBatch`` of them.
+/// one round trip and one commit for up to ``maxBatch`` of them. Webhooks are batched per chosen backend, so a
+/// batch holds one backend's lock and batches for different backends run side by side, as single calls did.
 ///
 /// Each database operation on the request path waits at most ``StoreSettings/budget``. When one fails, the store
 /// is *unavailable* until ``StoreSync`` reaches it again: calls are then decided by the
@@ -29,8 +30,11 @@ public final class PostgresLedger: CallLedger {
     /// Calls answered while the store is unavailable, and the answers this replica gave (its retry cache).
     let local: CapacityLedger
     let view: Mutex<StoreView>
-    /// `switchboard_route_many`: the webhooks waiting for the database, sent together.
-    private let routes: StoreBatcher<RouteEntry, RouteOutcome>
+    /// `switchboard_route_many`: the webhooks waiting for the database, sent together, by chosen backend (`""`:
+    /// none). A name is added the first time a decision chooses it: the table's names, at most.
+    private let routes = Mutex<[String: StoreBatcher<RouteEntry, RouteOutcome>]>([:])
+    /// Batches of one kind (for one backend) on their way at once, at most.
+    private let inFlight: Int
     /// The `call.ended` events waiting for the database: the backend whose slot each one freed.
     private let releases: StoreBatcher<String, String?>
 
@@ -51,13 +55,9 @@ public final class PostgresLedger: CallLedger {
         client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: poolLogger)
         local = CapacityLedger(cache: cache)
         view = Mutex(StoreView())
-        // A quarter of the pool for each kind of batch leaves connections for refreshes, drains and retries.
-        let inFlight = max(1, settings.poolSize / 4)
-        routes = StoreBatcher(budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: inFlight) {
-            [client, logger, settings, metrics] entries in
-            metrics.batch("route", size: entries.count)
-            return try await Self.route(entries, client: client, settings: settings, logger: logger)
-        }
+        // A quarter of the pool for each kind of batch leaves connections for other backends' batches, refreshes,
+        // drains and retries; the pool queues the rest.
+        inFlight = max(1, settings.poolSize / 4)
         releases = StoreBatcher(budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: inFlight) {
             [client, logger, metrics] callIDs in
             metrics.batch("release", size: callIDs.count)
@@ -193,7 +193,8 @@ public final class PostgresLedger: CallLedger {
                 requestID: requestID, digest: hex, call: call.id, backend: decision.backend, limit: limit,
                 lifetime: lifetime.wholeMilliseconds, route: decision.route, action: action, url: url
             )
-            let routed = try await measured("route") { try await self.routes.submit(entry) }
+            let batcher = routeBatcher(for: decision.backend ?? "")
+            let routed = try await measured("route") { try await batcher.submit(entry) }
             let (outcome, stored) = (routed.outcome, routed.stored)
             switch (outcome, decision.backend) {
             case ("fresh", let backend):
@@ -270,6 +271,21 @@ public final class PostgresLedger: CallLedger {
             """, logger: logger
         ).collect()
         return try rows.first?.decode(String.self) ?? "full"
+    }
+
+    /// The batcher of the webhooks whose decision chose `backend`.
+    private func routeBatcher(for backend: String) -> StoreBatcher<RouteEntry, RouteOutcome> {
+        routes.withLock { routes in
+            if let batcher = routes[backend] { return batcher }
+            let batcher = StoreBatcher<RouteEntry, RouteOutcome>(
+                budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: inFlight
+            ) { [client, logger, settings, metrics] entries in
+                metrics.batch("route", size: entries.count)
+                return try await Self.route(entries, client: client, settings: settings, logger: logger)
+            }
+            routes[backend] = batcher
+            return batcher
+        }
     }
 
     /// One batch of webhooks through `switchboard_route_many`: each entry's outcome, in order.
