@@ -43,7 +43,8 @@ struct StoreBatcherTests {
     @Test func entriesQueuedWhileABatchIsInFlightGoTogetherAndEachGetsItsOwnAnswer() async throws {
         let database = Database()
         let batcher = StoreBatcher<Int, Int>(budget: .seconds(30), maxBatch: 64, maxInFlight: 1) { entries in
-            await database.send(entries)
+            #expect(entries.allSatisfy { $0.remaining > .zero && $0.remaining <= .seconds(30) })
+            return await database.send(entries.map(\.entry))
         }
         async let first = batcher.submit(0)
         try await until { database.batches.count == 1 }
@@ -77,7 +78,7 @@ struct StoreBatcherTests {
                 }
                 return []
             }
-            return entries
+            return entries.map(\.entry)
         }
         let started = ContinuousClock.now
         await #expect(throws: BudgetExceeded.self) { try await batcher.submit(1) }

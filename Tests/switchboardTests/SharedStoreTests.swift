@@ -169,6 +169,24 @@ struct SharedStoreTests {
         }
     }
 
+    @Test func anEntryReachedAfterItsCallerStoppedWaitingTakesNothing() async throws {
+        let database = try await TestDatabase()
+        #expect(try await ChildProcess.run(["store", "migrate", "--store", database.url()]).status == 0)
+        // Two calls in one batch: the first caller waits no longer (0 µs), the second a minute.
+        let outcomes = try await database.sql(
+            """
+            SELECT string_agg(entry || ':' || outcome, ',' ORDER BY entry) FROM switchboard_route_many(
+                ARRAY['req-1', 'req-2'], ARRAY['d1', 'd2'], 600000, ARRAY['one', 'two'], ARRAY['a', 'a'],
+                ARRAY[5, 5]::bigint[], ARRAY[60000, 60000]::bigint[], 'r1', ARRAY['all', 'all'],
+                ARRAY['answer', 'answer'], ARRAY['wss://a', 'wss://a'], ARRAY[0, 60000000]::bigint[])
+            """
+        )
+        #expect(outcomes == "1:expired,2:fresh")
+        #expect(try await database.sql("SELECT string_agg(call_id, ',') FROM switchboard_leases") == "two")
+        #expect(try await database.sql("SELECT string_agg(request_id, ',') FROM switchboard_deliveries") == "req-2")
+        await database.remove()
+    }
+
     @Test func callEndedAtTheOtherReplicaFreesTheSlot() async throws {
         try await Self.withReplicas(2, limit: 1) { replicas, database async throws in
             let (first, second) = (replicas[0], replicas[1])

@@ -59,9 +59,9 @@ public final class PostgresLedger: CallLedger {
         // drains and retries; the pool queues the rest.
         inFlight = max(1, settings.poolSize / 4)
         releases = StoreBatcher(budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: inFlight) {
-            [client, logger, metrics] callIDs in
-            metrics.batch("release", size: callIDs.count)
-            return try await Self.release(callIDs, client: client, logger: logger)
+            [client, logger, metrics] batch in
+            metrics.batch("release", size: batch.count)
+            return try await Self.release(batch.map(\.entry), client: client, logger: logger)
         }
     }
 
@@ -209,6 +209,8 @@ public final class PostgresLedger: CallLedger {
                 overrides[backend] = Occupancy(active: limit ?? 0, draining: false)
             case ("draining", let backend?):
                 overrides[backend] = Occupancy(active: counts[backend]?.active ?? 0, draining: true)
+            case ("expired", _):
+                throw BudgetExceeded(budget: settings.budget)
             case ("raced", _):
                 guard let stored else { return .conflict }
                 return try await yield(to: stored, call: call, decision: decision, digest: hex, snapshot: snapshot)
@@ -290,7 +292,8 @@ public final class PostgresLedger: CallLedger {
 
     /// One batch of webhooks through `switchboard_route_many`: each entry's outcome, in order.
     private static func route(
-        _ entries: [RouteEntry], client: PostgresClient, settings: StoreSettings, logger: Logger
+        _ entries: [StoreBatcher<RouteEntry, RouteOutcome>.Sent], client: PostgresClient, settings: StoreSettings,
+        logger: Logger
     ) async throws -> [RouteOutcome] {
         let statement = RouteBatchStatement(
             entries: entries, ttl: settings.deliveryTTL.wholeMilliseconds, replica: settings.replicaID
@@ -479,18 +482,19 @@ struct RouteOutcome: Sendable {
 /// `switchboard_route_many`, prepared once per connection: a batch's one statement is parsed and planned once, not
 /// for every batch. Each column of the entries goes as one array.
 struct RouteBatchStatement: PostgresPreparedStatement {
-    static let sql = "SELECT * FROM switchboard_route_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    static let sql = "SELECT * FROM switchboard_route_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     static let bindingDataTypes: [PostgresDataType] = [
         .textArray, .textArray, .int8, .textArray, .textArray, .int8Array, .int8Array, .text, .textArray, .textArray,
-        .textArray,
+        .textArray, .int8Array,
     ]
 
-    var entries: [RouteEntry]
+    var entries: [StoreBatcher<RouteEntry, RouteOutcome>.Sent]
     var ttl: Int64
     var replica: String
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 11)
+        let entries = entries.map(\.entry)
+        var bindings = PostgresBindings(capacity: 12)
         bindings.append(entries.map(\.requestID))
         bindings.append(entries.map(\.digest))
         bindings.append(ttl)
@@ -502,6 +506,7 @@ struct RouteBatchStatement: PostgresPreparedStatement {
         try bindings.append(NullableArray(entries.map(\.route)))
         bindings.append(entries.map(\.action))
         try bindings.append(NullableArray(entries.map(\.url)))
+        bindings.append(self.entries.map { $0.remaining.wholeMicroseconds })
         return bindings
     }
 

@@ -14,7 +14,14 @@ import Synchronization
 /// continuations directly: no task per entry, one per batch.
 final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
     /// Sends one batch; answers one value per entry, in order.
-    typealias Send = @Sendable ([Entry]) async throws -> [Answer]
+    typealias Send = @Sendable ([Sent]) async throws -> [Answer]
+
+    /// An entry as a batch carries it.
+    struct Sent: Sendable {
+        var entry: Entry
+        /// How much longer its caller waits, from when the batch is sent: work for it past that is not waited for.
+        var remaining: Duration
+    }
 
     private struct Waiter {
         var continuation: CheckedContinuation<Answer, any Error>
@@ -61,7 +68,7 @@ final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
     /// - Throws: ``BudgetExceeded`` past the budget, or the batch's error.
     func submit(_ entry: Entry) async throws -> Answer {
         try await withCheckedThrowingContinuation { continuation in
-            let (armAt, batch) = state.withLock { state -> (NIODeadline?, (UInt64, [(id: UInt64, entry: Entry)])?) in
+            let (armAt, batch) = state.withLock { state -> (NIODeadline?, (UInt64, [(id: UInt64, sent: Sent)])?) in
                 let id = state.nextID
                 state.nextID += 1
                 let deadline = NIODeadline.now() + .microseconds(budget.wholeMicroseconds)
@@ -83,12 +90,14 @@ final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
     // MARK: Batches
 
     /// The next batch to send, when fewer than `maxInFlight` are on their way: queued entries that still wait.
-    private func takeBatch(_ state: inout State) -> (UInt64, [(id: UInt64, entry: Entry)])? {
+    private func takeBatch(_ state: inout State) -> (UInt64, [(id: UInt64, sent: Sent)])? {
         guard state.batches.count < maxInFlight else { return nil }
-        var entries: [(id: UInt64, entry: Entry)] = []
+        let now = NIODeadline.now()
+        var entries: [(id: UInt64, sent: Sent)] = []
         while entries.count < maxBatch, let next = state.queued.popFirst() {
-            guard state.waiters[next.id] != nil else { continue }
-            entries.append(next)
+            guard let waiter = state.waiters[next.id] else { continue }
+            let remaining = Duration.nanoseconds((waiter.deadline - now).nanoseconds)
+            entries.append((next.id, Sent(entry: next.entry, remaining: remaining)))
         }
         guard !entries.isEmpty else { return nil }
         let id = state.nextID
@@ -98,11 +107,11 @@ final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
         return (id, entries)
     }
 
-    private func start(_ batch: UInt64, _ entries: [(id: UInt64, entry: Entry)]) {
+    private func start(_ batch: UInt64, _ entries: [(id: UInt64, sent: Sent)]) {
         let task = Task {
             let result: Result<[Answer], any Error>
             do {
-                let answers = try await send(entries.map(\.entry))
+                let answers = try await send(entries.map(\.sent))
                 guard answers.count == entries.count else {
                     throw StoreError("a batch of \(entries.count) came back with \(answers.count) answers")
                 }

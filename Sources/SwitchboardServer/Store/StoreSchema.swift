@@ -152,9 +152,14 @@ public enum StoreSchema {
         -- rows (sorted by name). Each backend's live leases are counted once, under its row lock, and the count
         -- kept as the batch takes slots: no other taker can add to it meanwhile, and a slot freed meanwhile only
         -- makes it an overcount (the call is refused as it would have been a moment earlier).
+        --
+        -- p_waits_us is how long each entry's caller waits, from when the statement was sent: an entry reached past
+        -- it (the batch waited for a lock, say) is 'expired', nothing taken or stored, since its caller has decided
+        -- without the store meanwhile.
         CREATE FUNCTION switchboard_route_many(
             p_requests text[], p_digests text[], p_ttl_ms bigint, p_calls text[], p_backends text[], p_limits bigint[],
-            p_lifetimes_ms bigint[], p_replica text, p_routes text[], p_actions text[], p_urls text[]
+            p_lifetimes_ms bigint[], p_replica text, p_routes text[], p_actions text[], p_urls text[],
+            p_waits_us bigint[]
         ) RETURNS TABLE (entry integer, outcome text, digest text, route text, backend text, action text, url text)
         LANGUAGE plpgsql AS $$
         #variable_conflict use_column
@@ -182,6 +187,10 @@ public enum StoreSchema {
                 v_active := v_active || v_count;
             END LOOP;
             FOR i IN 1 .. coalesce(array_length(p_requests, 1), 0) LOOP
+                IF clock_timestamp() > statement_timestamp() + p_waits_us[i] * interval '1 microsecond' THEN
+                    RETURN QUERY SELECT i, 'expired', NULL::text, NULL::text, NULL::text, NULL::text, NULL::text;
+                    CONTINUE;
+                END IF;
                 SELECT * INTO v_row FROM switchboard_deliveries d
                     WHERE d.request_id = p_requests[i] AND d.stored_at > now() - p_ttl_ms * interval '1 millisecond';
                 IF FOUND THEN
