@@ -7,7 +7,7 @@ import Synchronization
 
 /// The ``CallLedger`` every replica shares through PostgreSQL (`serve --store`; docs/operations.md#shared-state).
 ///
-/// - Call slots are rows of `switchboard_leases`, taken by one statement (`switchboard_take_slot`) that locks the
+/// - Call slots are rows of `switchboard_leases`, taken by one statement (`switchboard_route_many`) that locks the
 ///   backend's row while it counts: replicas deciding at once never put a backend over its `max_calls`.
 /// - Drain flags are rows of `switchboard_backends`; retry answers are rows of `switchboard_deliveries`.
 /// - Decisions read counts and drain flags from a view refreshed every ``StoreSettings/refreshInterval``
@@ -159,8 +159,9 @@ public final class PostgresLedger: CallLedger {
 
     // MARK: Deciding
 
-    /// Decides with the shared counts, then in one statement (`switchboard_route`) finds an earlier answer to the
-    /// delivery, or takes the slot and stores the answer. A backend the database finds full or draining is passed
+    /// Decides with the shared counts, then in one statement (`switchboard_route_many`, shared with the webhooks
+    /// deciding for the same backend meanwhile) finds an earlier answer to the delivery, or takes the slot and stores
+    /// the answer. A backend the database finds full or draining is passed
     /// over and the call decided again, at most once per backend.
     ///
     /// The counts and drain flags read between refreshes may be stale, so they never make a backend full or
@@ -473,7 +474,8 @@ struct RouteEntry: Sendable {
     var url: String?
 }
 
-/// `switchboard_route`'s outcome for one entry, and the delivery's answer when the row carries one.
+/// One entry's outcome in `switchboard_route_many` (as `switchboard_route` answers, or `expired`), and the
+/// delivery's answer when the row carries one.
 struct RouteOutcome: Sendable {
     var outcome: String
     var stored: StoredDelivery?

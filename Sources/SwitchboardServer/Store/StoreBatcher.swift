@@ -121,7 +121,12 @@ final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
             }
             finish(batch, entries.map(\.id), result)
         }
-        state.withLock { $0.batches[batch]?.task = task }
+        // Given up already (its entries' budget ran out before it started): it is cancelled all the same.
+        let abandoned = state.withLock { state in
+            state.batches[batch]?.task = task
+            return state.batches[batch] == nil
+        }
+        if abandoned { task.cancel() }
     }
 
     /// Answers the batch's entries that still wait, then sends the next batch.
