@@ -19,6 +19,8 @@
 #                                                 the store without and with call records (on by default)
 #   PREVIOUS=/path/to/older/switchboard TARGETS="bare switchboard previous" Benchmarks/scripts/webhook.sh
 #                                                 an older build of Switchboard beside the current one
+#   PREVIOUS=/path/to/older/switchboard TARGETS="switchboard-leases switchboard-leases-store-previous switchboard-leases-store" \
+#       Benchmarks/scripts/webhook.sh             the same with the store, the older build as one more target
 #
 # Other settings: ROUNDS=3 DURATION=15 CONNECTIONS=64 THREADS=2; DELAY=MS makes each connection wait that long
 # before each request (a steady load below saturation: about CONNECTIONS * 1000 / (MS + latency) requests/s);
@@ -35,7 +37,7 @@ bare="$root/Benchmarks/.build/release/BareEndpoint"
 make_certificate "${KEY_TYPE:-ec}"
 start_demo_backends 19001 19002
 limited_routes "$work/routes-limits.yaml"
-[[ " $targets " != *"-store"* ]] || start_store
+[[ " $targets" != *"-store"* ]] || start_store
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
@@ -54,12 +56,14 @@ start_server() {
             local store=()
             [[ $1 == switchboard-leases* ]] && routes=$work/routes-limits.yaml
             if [[ $1 == *-store* ]]; then
-                # A fresh database each round, so no round starts with the leases of the one before.
+                # A fresh database each round and target, so no run starts with the leases of the one before.
                 new_store_database "bench_round_${round}_${1//-/_}"
                 store=(--store "$store_url")
                 [[ $1 != *-records-off ]] || store+=(--no-call-records)
             fi
-            "$switchboard" serve --routes "$routes" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
+            local binary=$switchboard
+            [[ $1 != *-previous ]] || binary=${PREVIOUS:?PREVIOUS=/path/to/older/switchboard}
+            "$binary" serve --routes "$routes" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
                 ${tls[@]+"${tls[@]}"} ${store[@]+"${store[@]}"} ${SERVE_ARGS:-} >/dev/null 2>&1 & ;;
     esac
     server=$!
@@ -95,7 +99,7 @@ for round in $(seq 1 "$rounds"); do
         if [[ $target == switchboard-leases* ]]; then
             # Every call but the last LAG of each thread has been released; the rest still hold their slots.
             curl -s "http://127.0.0.1:$admin/metrics" \
-                | grep -E '^switchboard_(backend_active_calls|events_total|store_operation_duration_seconds_(sum|count)|store_fallback|call_records)' \
+                | grep -E '^switchboard_(backend_active_calls|events_total|store_(operation_duration_seconds|batch_size)_(sum|count)|store_fallback|call_records)' \
                 | sed 's/^/    /' || true
         fi
         kill "$server"; wait "$server" 2>/dev/null || true

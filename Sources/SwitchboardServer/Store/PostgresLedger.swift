@@ -7,12 +7,16 @@ import Synchronization
 
 /// The ``CallLedger`` every replica shares through PostgreSQL (`serve --store`; docs/operations.md#shared-state).
 ///
-/// - Call slots are rows of `switchboard_leases`, taken by one statement (`switchboard_take_slot`) that locks the
+/// - Call slots are rows of `switchboard_leases`, taken by one statement (`switchboard_route_many`) that locks the
 ///   backend's row while it counts: replicas deciding at once never put a backend over its `max_calls`.
 /// - Drain flags are rows of `switchboard_backends`; retry answers are rows of `switchboard_deliveries`.
 /// - Decisions read counts and drain flags from a view refreshed every ``StoreSettings/refreshInterval``
 ///   (``StoreSync``); the database has the last word when the slot is taken, and a backend it finds full is
 ///   passed over and the call decided again.
+///
+/// Concurrent webhooks and `call.ended` events go to the database in batches (``StoreBatcher``): one statement,
+/// one round trip and one commit for up to ``maxBatch`` of them. Webhooks are batched per chosen backend, so a
+/// batch holds one backend's lock and batches for different backends run side by side, as single calls did.
 ///
 /// Each database operation on the request path waits at most ``StoreSettings/budget``. When one fails, the store
 /// is *unavailable* until ``StoreSync`` reaches it again: calls are then decided by the
@@ -26,6 +30,17 @@ public final class PostgresLedger: CallLedger {
     /// Calls answered while the store is unavailable, and the answers this replica gave (its retry cache).
     let local: CapacityLedger
     let view: Mutex<StoreView>
+    /// `switchboard_route_many`: the webhooks waiting for the database, sent together, by chosen backend (`""`:
+    /// none). A name is added the first time a decision chooses it: the table's names, at most.
+    private let routes = Mutex<[String: StoreBatcher<RouteEntry, RouteOutcome>]>([:])
+    /// Batches of one kind (for one backend) on their way at once, at most.
+    private let inFlight: Int
+    /// The `call.ended` events waiting for the database: the backend whose slot each one freed.
+    private let releases: StoreBatcher<String, String?>
+
+    /// Entries in one statement at most: enough to carry a burst in a few round trips, few enough that one
+    /// transaction holds its locks briefly.
+    static let maxBatch = 64
 
     public init(settings: StoreSettings, metrics: StoreMetrics, logger: Logger, cache: DeliveryCache = DeliveryCache())
         throws(StoreURLError)
@@ -40,6 +55,14 @@ public final class PostgresLedger: CallLedger {
         client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: poolLogger)
         local = CapacityLedger(cache: cache)
         view = Mutex(StoreView())
+        // A quarter of the pool for each kind of batch leaves connections for other backends' batches, refreshes,
+        // drains and retries; the pool queues the rest.
+        inFlight = max(1, settings.poolSize / 4)
+        releases = StoreBatcher(budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: inFlight) {
+            [client, logger, metrics] batch in
+            metrics.batch("release", size: batch.count)
+            return try await Self.release(batch.map(\.entry), client: client, logger: logger)
+        }
     }
 
     public func route(
@@ -73,15 +96,7 @@ public final class PostgresLedger: CallLedger {
         do {
             // The call is marked ended as well: a replica that answered it without the store (cut off, or over its
             // budget) must not write its slot back afterwards.
-            let backend = try await operation("release", {
-                try await self.client.query(
-                    """
-                    WITH gone AS (DELETE FROM switchboard_leases WHERE call_id = \(callID) RETURNING backend),
-                    mark AS (INSERT INTO switchboard_ended (call_id) VALUES (\(callID)) ON CONFLICT (call_id) DO NOTHING)
-                    SELECT backend FROM gone
-                    """, logger: self.logger
-                ).collect().first?.decode(String.self)
-            })
+            let backend = try await measured("release") { try await self.releases.submit(callID) }
             if let backend { view.withLock { $0.counts[backend]?.active -= 1 } }
             return backend != nil ? .released : local
         } catch {
@@ -144,8 +159,9 @@ public final class PostgresLedger: CallLedger {
 
     // MARK: Deciding
 
-    /// Decides with the shared counts, then in one statement (`switchboard_route`) finds an earlier answer to the
-    /// delivery, or takes the slot and stores the answer. A backend the database finds full or draining is passed
+    /// Decides with the shared counts, then in one statement (`switchboard_route_many`, shared with the webhooks
+    /// deciding for the same backend meanwhile) finds an earlier answer to the delivery, or takes the slot and stores
+    /// the answer. A backend the database finds full or draining is passed
     /// over and the call decided again, at most once per backend.
     ///
     /// The counts and drain flags read between refreshes may be stale, so they never make a backend full or
@@ -173,9 +189,14 @@ public final class PostgresLedger: CallLedger {
             let index = decision.backend.flatMap { table.backendIndex(named: $0) }
             let limit = index.flatMap { table.limit(of: $0, health: snapshot.health) }
             let lifetime = index.map { table.backends[$0].maxCallDuration } ?? Backend.defaultMaxCallDuration
-            let (outcome, stored) = try await operation("route") {
-                try await self.routeStatement(requestID, digest: hex, call: call.id, decision, limit: limit, lifetime: lifetime)
-            }
+            let (action, url) = StoredDelivery.columns(decision.answer)
+            let entry = RouteEntry(
+                requestID: requestID, digest: hex, call: call.id, backend: decision.backend, limit: limit,
+                lifetime: lifetime.wholeMilliseconds, route: decision.route, action: action, url: url
+            )
+            let batcher = routeBatcher(for: decision.backend ?? "")
+            let routed = try await measured("route") { try await batcher.submit(entry) }
+            let (outcome, stored) = (routed.outcome, routed.stored)
             switch (outcome, decision.backend) {
             case ("fresh", let backend):
                 if let backend { view.withLock { $0.counts[backend, default: .idle].active += 1 } }
@@ -189,6 +210,8 @@ public final class PostgresLedger: CallLedger {
                 overrides[backend] = Occupancy(active: limit ?? 0, draining: false)
             case ("draining", let backend?):
                 overrides[backend] = Occupancy(active: counts[backend]?.active ?? 0, draining: true)
+            case ("expired", _):
+                throw BudgetExceeded(budget: settings.budget)
             case ("raced", _):
                 guard let stored else { return .conflict }
                 return try await yield(to: stored, call: call, decision: decision, digest: hex, snapshot: snapshot)
@@ -253,18 +276,48 @@ public final class PostgresLedger: CallLedger {
         return try rows.first?.decode(String.self) ?? "full"
     }
 
-    /// `switchboard_route`: the outcome, and the answer it found or stored.
-    private func routeStatement(
-        _ requestID: String, digest: String, call: String?, _ decision: RouteDecision, limit: Int?, lifetime: Duration
-    ) async throws -> (String, StoredDelivery?) {
-        let (action, url) = StoredDelivery.columns(decision.answer)
-        let statement = RouteStatement(
-            requestID: requestID, digest: digest, ttl: settings.deliveryTTL.wholeMilliseconds, call: call,
-            backend: decision.backend, limit: limit, lifetime: lifetime.wholeMilliseconds, replica: settings.replicaID,
-            route: decision.route, action: action, url: url
+    /// The batcher of the webhooks whose decision chose `backend`.
+    private func routeBatcher(for backend: String) -> StoreBatcher<RouteEntry, RouteOutcome> {
+        routes.withLock { routes in
+            if let batcher = routes[backend] { return batcher }
+            let batcher = StoreBatcher<RouteEntry, RouteOutcome>(
+                budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: inFlight
+            ) { [client, logger, settings, metrics] entries in
+                metrics.batch("route", size: entries.count)
+                return try await Self.route(entries, client: client, settings: settings, logger: logger)
+            }
+            routes[backend] = batcher
+            return batcher
+        }
+    }
+
+    /// One batch of webhooks through `switchboard_route_many`: each entry's outcome, in order.
+    private static func route(
+        _ entries: [StoreBatcher<RouteEntry, RouteOutcome>.Sent], client: PostgresClient, settings: StoreSettings,
+        logger: Logger
+    ) async throws -> [RouteOutcome] {
+        let statement = RouteBatchStatement(
+            entries: entries, ttl: settings.deliveryTTL.wholeMilliseconds, replica: settings.replicaID
         )
-        for try await row in try await client.execute(statement, logger: logger) { return row }
-        return ("full", nil)
+        var outcomes = [RouteOutcome?](repeating: nil, count: entries.count)
+        for try await (index, outcome) in try await client.execute(statement, logger: logger) {
+            guard outcomes.indices.contains(index - 1) else { throw StoreError("switchboard_route_many: no entry \(index)") }
+            outcomes[index - 1] = outcome
+        }
+        return outcomes.compactMap { $0 }
+    }
+
+    /// One batch of `call.ended` events: each call's slot deleted and the call marked ended; the backend whose slot
+    /// each entry freed (the first of the batch's entries for one call ID).
+    ///
+    /// The call IDs go sorted, so two batches ending the same calls take their rows in one order.
+    private static func release(_ callIDs: [String], client: PostgresClient, logger: Logger) async throws -> [String?] {
+        var freed: [String: String] = [:]
+        let statement = ReleaseBatchStatement(callIDs: Array(Set(callIDs)).sorted())
+        for try await (callID, backend) in try await client.execute(statement, logger: logger) {
+            freed[callID] = backend
+        }
+        return callIDs.map { freed.removeValue(forKey: $0) }
     }
 
     /// A backend's live calls and drain flag, read from the database now.
@@ -287,9 +340,17 @@ public final class PostgresLedger: CallLedger {
     func operation<Value: Sendable>(
         _ name: String, budget: Duration? = nil, _ body: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
+        try await measured(name) { try await withBudget(budget ?? self.settings.budget, body) }
+    }
+
+    /// Waits for one operation that keeps its own budget (a batcher's), timed in
+    /// `switchboard_store_operation_duration_seconds`; a success ends a run of timeouts.
+    private func measured<Value: Sendable>(
+        _ name: String, _ wait: () async throws -> Value
+    ) async throws -> Value {
         let started = ContinuousClock.now
         do {
-            let value = try await withBudget(budget ?? settings.budget, body)
+            let value = try await wait()
             view.withLock { $0.consecutiveTimeouts = 0 }
             metrics.operation(name, duration: started.duration(to: .now))
             return value
@@ -401,48 +462,117 @@ extension SHA256Digest {
     }
 }
 
-/// `switchboard_route`, prepared once per connection: the webhook's one statement is parsed and planned once, not
-/// for every call.
-struct RouteStatement: PostgresPreparedStatement {
-    static let sql = "SELECT * FROM switchboard_route($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-    static let bindingDataTypes: [PostgresDataType] = [
-        .text, .text, .int8, .text, .text, .int8, .int8, .text, .text, .text, .text,
-    ]
-
+/// One webhook's part of a `switchboard_route_many` statement: the decision to store and the slot to take.
+struct RouteEntry: Sendable {
     var requestID: String
     var digest: String
-    var ttl: Int64
     var call: String?
     var backend: String?
     var limit: Int?
     var lifetime: Int64
-    var replica: String
     var route: String?
     var action: String
     var url: String?
+}
+
+/// One entry's outcome in `switchboard_route_many` (as `switchboard_route` answers, or `expired`), and the
+/// delivery's answer when the row carries one.
+struct RouteOutcome: Sendable {
+    var outcome: String
+    var stored: StoredDelivery?
+}
+
+/// `switchboard_route_many`, prepared once per connection: a batch's one statement is parsed and planned once, not
+/// for every batch. Each column of the entries goes as one array.
+struct RouteBatchStatement: PostgresPreparedStatement {
+    static let sql = "SELECT * FROM switchboard_route_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    static let bindingDataTypes: [PostgresDataType] = [
+        .textArray, .textArray, .int8, .textArray, .textArray, .int8Array, .int8Array, .text, .textArray, .textArray,
+        .textArray, .int8Array,
+    ]
+
+    var entries: [StoreBatcher<RouteEntry, RouteOutcome>.Sent]
+    var ttl: Int64
+    var replica: String
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 11)
-        bindings.append(requestID)
-        bindings.append(digest)
+        let entries = entries.map(\.entry)
+        var bindings = PostgresBindings(capacity: 12)
+        bindings.append(entries.map(\.requestID))
+        bindings.append(entries.map(\.digest))
         bindings.append(ttl)
-        bindings.append(call)
-        bindings.append(backend)
-        bindings.append(limit.map(Int64.init))
-        bindings.append(lifetime)
+        try bindings.append(NullableArray(entries.map(\.call)))
+        try bindings.append(NullableArray(entries.map(\.backend)))
+        try bindings.append(NullableArray(entries.map { $0.limit.map(Int64.init) }))
+        bindings.append(entries.map(\.lifetime))
         bindings.append(replica)
-        bindings.append(route)
-        bindings.append(action)
-        bindings.append(url)
+        try bindings.append(NullableArray(entries.map(\.route)))
+        bindings.append(entries.map(\.action))
+        try bindings.append(NullableArray(entries.map(\.url)))
+        bindings.append(self.entries.map { $0.remaining.wholeMicroseconds })
         return bindings
     }
 
-    /// The outcome, and the delivery's answer when the row carries one.
-    func decodeRow(_ row: PostgresRow) throws -> (String, StoredDelivery?) {
-        let (outcome, found, route, backend, foundAction, foundURL) = try row.decode(
-            (String, String?, String?, String?, String?, String?).self
+    /// The entry's 1-based index and its outcome.
+    func decodeRow(_ row: PostgresRow) throws -> (Int, RouteOutcome) {
+        let (index, outcome, found, route, backend, foundAction, foundURL) = try row.decode(
+            (Int, String, String?, String?, String?, String?, String?).self
         )
-        guard let found, let foundAction else { return (outcome, nil) }
-        return (outcome, StoredDelivery(digest: found, route: route, backend: backend, action: foundAction, url: foundURL))
+        guard let found, let foundAction else { return (index, RouteOutcome(outcome: outcome)) }
+        let stored = StoredDelivery(digest: found, route: route, backend: backend, action: foundAction, url: foundURL)
+        return (index, RouteOutcome(outcome: outcome, stored: stored))
+    }
+}
+
+/// A batch of `call.ended` events in one statement: the calls' slots deleted and the calls marked ended (a replica
+/// that answered one without the store must not write its slot back afterwards).
+struct ReleaseBatchStatement: PostgresPreparedStatement {
+    static let sql = """
+        WITH gone AS (DELETE FROM switchboard_leases WHERE call_id = ANY($1) RETURNING call_id, backend),
+        mark AS (INSERT INTO switchboard_ended (call_id) SELECT unnest($1::text[]) ON CONFLICT (call_id) DO NOTHING)
+        SELECT call_id, backend FROM gone
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.textArray]
+
+    var callIDs: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(callIDs)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> (String, String) { try row.decode((String, String).self) }
+}
+
+/// A one-dimensional array whose elements may be NULL, in PostgreSQL's binary form (PostgresNIO encodes arrays
+/// of non-optional elements only).
+struct NullableArray<Element: PostgresArrayEncodable>: PostgresEncodable {
+    static var psqlType: PostgresDataType { Element.psqlArrayType }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    var elements: [Element?]
+
+    init(_ elements: [Element?]) { self.elements = elements }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) throws {
+        buffer.writeInteger(Int32(elements.isEmpty ? 0 : 1))  // dimensions
+        buffer.writeInteger(Int32(elements.contains { $0 == nil } ? 1 : 0))  // has NULLs
+        buffer.writeInteger(Element.psqlType.rawValue)
+        guard !elements.isEmpty else { return }
+        buffer.writeInteger(Int32(elements.count))
+        buffer.writeInteger(Int32(1))  // lower bound
+        for element in elements {
+            guard let element else {
+                buffer.writeInteger(Int32(-1))
+                continue
+            }
+            let lengthAt = buffer.writerIndex
+            buffer.writeInteger(Int32(0))
+            try element.encode(into: &buffer, context: context)
+            buffer.setInteger(Int32(buffer.writerIndex - lengthAt - 4), at: lengthAt)
+        }
     }
 }

@@ -13,6 +13,8 @@ public final class StoreMetrics: Sendable {
     private let durations: [String: CoreMetrics.Timer]
     private let failures: [String: CoreMetrics.Counter]
     private let fallbacks: [StoreSettings.Unavailable: CoreMetrics.Counter]
+    /// Entries per statement of the batched operations, `route` and `release`: how much concurrent requests share.
+    private let batchSizes: [String: CoreMetrics.Recorder]
     private let writtenRecords: CoreMetrics.Counter
     private let droppedRecords: CoreMetrics.Counter
 
@@ -22,6 +24,13 @@ public final class StoreMetrics: Sendable {
             .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(150),
         ]
+        factory.valueHistogramBuckets["switchboard_store_batch_size"] = [1, 2, 4, 8, 16, 32, 64]
+        batchSizes = Dictionary(uniqueKeysWithValues: ["route", "release"].map { name in
+            (name, CoreMetrics.Recorder(
+                label: "switchboard_store_batch_size", dimensions: [("operation", name)], aggregate: true,
+                factory: factory
+            ))
+        })
         up = CoreMetrics.Gauge(label: "switchboard_store_up", dimensions: [], factory: factory)
         durations = Dictionary(uniqueKeysWithValues: Self.operations.map { name in
             (name, CoreMetrics.Timer(
@@ -49,6 +58,8 @@ public final class StoreMetrics: Sendable {
     func operation(_ name: String, duration: Duration) { durations[name]?.record(duration: duration) }
 
     func failure(_ name: String) { failures[name]?.increment() }
+
+    func batch(_ name: String, size: Int) { batchSizes[name]?.record(size) }
 
     func fallback(policy: StoreSettings.Unavailable) { fallbacks[policy]?.increment() }
 
