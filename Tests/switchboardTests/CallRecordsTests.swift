@@ -46,8 +46,11 @@ struct CallRecordsTests {
         return result.stdout
     }
 
+    /// The records with their completions.
+    static let records = "switchboard_calls LEFT JOIN switchboard_call_ends USING (call_id)"
+
     static func count(_ database: TestDatabase, where condition: String = "true") async throws -> Int {
-        Int(try await database.sql("SELECT count(*) FROM switchboard_calls WHERE \(condition)")) ?? -1
+        Int(try await database.sql("SELECT count(*) FROM \(records) WHERE \(condition)")) ?? -1
     }
 
     @Test func recordsFromTwoReplicasAreCompletedByCallEndedAtTheOther() async throws {
@@ -61,7 +64,7 @@ struct CallRecordsTests {
                 return ended == 1 && all == 2
             })
             let first = try await database.sql(
-                "SELECT concat_ws('|', replica, caller, number, route, backend, outcome, duration_seconds) FROM switchboard_calls WHERE call_id = 'first'"
+                "SELECT concat_ws('|', replica, caller, number, route, backend, outcome, duration_seconds) FROM \(Self.records) WHERE call_id = 'first'"
             )
             // The call.ended fixture's duration_seconds.
             #expect(first == "r1|\(Self.maskedCaller)|\(Self.maskedNumber)|all|a|answer|123")

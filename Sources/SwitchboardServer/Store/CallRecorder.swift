@@ -30,8 +30,6 @@ public final class CallRecorder: Service, Sendable {
         var callID: String
         var at: Date
         var duration: Int?
-        /// Writes that found no record yet: the call's record may still be in another replica's queue.
-        var attempts = 0
     }
 
     private struct Queue {
@@ -44,9 +42,6 @@ public final class CallRecorder: Service, Sendable {
         var dropped: Int?
         var count: Int { decided.count + ended.count + inFlight }
     }
-
-    /// How many times a `call.ended` that finds no record is tried again, a second apart.
-    static let endedAttempts = 10
 
     let ledger: PostgresLedger
     let settings: CallRecordSettings
@@ -137,17 +132,9 @@ public final class CallRecorder: Service, Sendable {
             let (decided, ended) = take()
             guard !decided.isEmpty || !ended.isEmpty else { continue }
             do {
-                let unmatched = try await flush(decided, ended)
-                metrics.recordsWritten(decided.count + ended.count - unmatched.count)
-                // A completion whose record is not there yet may be in another replica's queue: it is tried again
-                // in a second, or with the next batch.
-                let retry = unmatched.filter { $0.attempts < Self.endedAttempts }
-                let alone = queue.withLock { queue in
-                    queue.inFlight = 0
-                    queue.ended += retry
-                    return queue.count == retry.count
-                }
-                if !retry.isEmpty, alone, !stopping.load(ordering: .relaxed) { try? await Task.sleep(for: .seconds(1)) }
+                try await flush(decided, ended)
+                queue.withLock { $0.inFlight = 0 }
+                metrics.recordsWritten(decided.count + ended.count)
             } catch {
                 // Back to the front of the queue, where its room was kept.
                 queue.withLock { queue in
@@ -174,32 +161,23 @@ public final class CallRecorder: Service, Sendable {
         }
     }
 
-    /// Writes one batch: the records (completed at once when their `call.ended` is already known), then the
-    /// completions. Returns the completions that found no record.
-    private func flush(_ decided: [Decided], _ ended: [Ended]) async throws -> [Ended] {
+    /// Writes one batch: the records, then the completions (a replayed `call.ended` changes nothing).
+    private func flush(_ decided: [Decided], _ ended: [Ended]) async throws {
         let rows = decided.isEmpty ? nil : CallRecordRows(decided, counts: ledger.occupancies(), settings: settings)
-        return try await ledger.operation("records", budget: .seconds(10)) { [ledger] in
+        try await ledger.operation("records", budget: .seconds(10)) { [ledger] in
             if let rows {
                 try await ledger.client.query(rows.insert(replica: ledger.settings.replicaID), logger: ledger.logger)
             }
-            guard !ended.isEmpty else { return [] }
-            let found = try await ledger.client.query(
+            guard !ended.isEmpty else { return }
+            try await ledger.client.query(
                 """
-                UPDATE switchboard_calls c SET ended_at = u.at,
-                    duration_seconds = coalesce(nullif(u.duration, -1),
-                                                greatest(0, extract(epoch FROM u.at - c.decided_at))::integer)
+                INSERT INTO switchboard_call_ends (call_id, ended_at, duration_seconds)
+                SELECT call_id, at, nullif(duration, -1)
                 FROM unnest(\(ended.map(\.callID)), \(ended.map(\.at)), \(ended.map { $0.duration ?? -1 }))
                     AS u(call_id, at, duration)
-                WHERE c.call_id = u.call_id AND c.ended_at IS NULL
-                RETURNING c.call_id
+                ON CONFLICT (call_id) DO NOTHING
                 """, logger: ledger.logger
-            ).collect()
-            let matched = Set(try found.map { try $0.decode(String.self) })
-            return ended.filter { !matched.contains($0.callID) }.map { end in
-                var end = end
-                end.attempts += 1
-                return end
-            }
+            )
         }
     }
 
@@ -249,6 +227,18 @@ public final class CallRecorder: Service, Sendable {
                         """, logger: logger
                     ).collect()
                     deleted += rows.count
+                    if rows.count < batch { break }
+                }
+                // Completions are older than their records, so these go first or at the same time.
+                for _ in 0..<maxBatches {
+                    let rows = try await connection.query(
+                        """
+                        DELETE FROM switchboard_call_ends WHERE call_id IN (
+                            SELECT call_id FROM switchboard_call_ends
+                            WHERE ended_at < now() - \(retention) * interval '1 millisecond' LIMIT \(batch))
+                        RETURNING 1
+                        """, logger: logger
+                    ).collect()
                     if rows.count < batch { break }
                 }
                 _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.retentionLockKey))", logger: logger)
@@ -314,16 +304,14 @@ struct CallRecordRows {
         """
         WITH inserted AS (
             INSERT INTO switchboard_calls (decided_at, request_id, call_id, caller, number, caller_full, number_full,
-                route, backend, outcome, reason, replica, table_version, ended_at, duration_seconds)
+                route, backend, outcome, reason, replica, table_version)
             SELECT x.decided_at, x.request_id, nullif(x.call_id, ''), x.caller, x.number, nullif(x.caller_full, ''),
                 nullif(x.number_full, ''), nullif(x.route, ''), nullif(x.backend, ''), x.outcome, x.reason,
-                \(replica), x.table_version, e.ended_at,
-                CASE WHEN e.ended_at IS NOT NULL THEN greatest(0, extract(epoch FROM e.ended_at - x.decided_at))::integer END
+                \(replica), x.table_version
             FROM unnest(\(decidedAt), \(requestID), \(callID), \(caller), \(number), \(callerFull), \(numberFull),
                         \(route), \(backend), \(outcome), \(reason), \(tableVersion))
                 AS x(decided_at, request_id, call_id, caller, number, caller_full, number_full, route, backend,
                      outcome, reason, table_version)
-            LEFT JOIN switchboard_ended e ON e.call_id = nullif(x.call_id, '')
             RETURNING id
         )
         SELECT pg_notify('switchboard_calls', max(id)::text) FROM inserted

@@ -122,9 +122,13 @@ public enum CallRecords {
     /// The channel each batch of new records is announced on (`NOTIFY`), for `switchboard calls --follow`.
     public static let channel = "switchboard_calls"
 
+    /// A record's columns with its completion, from `switchboard_calls` and `switchboard_call_ends` joined on
+    /// the call ID; without `duration_seconds` from Inkbox, the time from the decision to the end.
     static let columns = """
         id, decided_at, request_id, call_id, caller, number, caller_full, number_full, route, backend, outcome, reason,
-        replica, table_version, ended_at, duration_seconds
+        replica, table_version, ended_at,
+        CASE WHEN ended_at IS NOT NULL
+             THEN coalesce(duration_seconds, greatest(0, extract(epoch FROM ended_at - decided_at))::integer) END
         """
 
     /// The newest records that match, newest first (oldest first past `after`).
@@ -136,7 +140,10 @@ public enum CallRecords {
         let limit = max(1, min(filter.limit, CallRecordFilter.maximumLimit))
         let rows = try await connection.query(
             PostgresQuery(
-                unsafeSQL: "SELECT \(columns) FROM switchboard_calls WHERE \(conditions) ORDER BY \(order) LIMIT \(limit)",
+                unsafeSQL: """
+                    SELECT \(columns) FROM switchboard_calls LEFT JOIN switchboard_call_ends USING (call_id)
+                    WHERE \(conditions) ORDER BY \(order) LIMIT \(limit)
+                    """,
                 binds: bindings
             ), logger: logger
         )
@@ -165,8 +172,16 @@ public enum CallRecords {
         var filter = CallRecordFilter()
         filter.number = number
         let (conditions, bindings) = try filter.conditions()
+        // The completions of the calls erased go too: they hold no number, but nothing of those calls should stay.
         let rows = try await connection.query(
-            PostgresQuery(unsafeSQL: "DELETE FROM switchboard_calls WHERE \(conditions) RETURNING 1", binds: bindings),
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH gone AS (DELETE FROM switchboard_calls WHERE \(conditions) RETURNING call_id),
+                    ends AS (DELETE FROM switchboard_call_ends WHERE call_id IN (SELECT call_id FROM gone))
+                    SELECT 1 FROM gone
+                    """,
+                binds: bindings
+            ),
             logger: logger
         ).collect()
         return rows.count

@@ -249,8 +249,16 @@ public enum StoreSchema {
             outcome text NOT NULL,
             reason text NOT NULL,
             replica text NOT NULL,
-            table_version text NOT NULL,
-            ended_at timestamptz,
+            table_version text NOT NULL
+        )
+        """,
+        // Completions by call.ended, kept apart and only ever inserted: a record is written once and never
+        // updated (an update would write every index again), and a call.ended that arrives before its record
+        // simply waits here for it.
+        """
+        CREATE TABLE switchboard_call_ends (
+            call_id text PRIMARY KEY,
+            ended_at timestamptz NOT NULL,
             duration_seconds integer
         )
         """,
