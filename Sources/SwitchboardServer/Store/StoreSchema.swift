@@ -274,7 +274,6 @@ public enum StoreSchema {
             WHERE number_full IS NOT NULL
         """,
         "CREATE INDEX switchboard_calls_backend ON switchboard_calls (backend, decided_at)",
-        "CREATE INDEX switchboard_calls_route ON switchboard_calls (route, decided_at)",
         "CREATE INDEX switchboard_calls_call ON switchboard_calls (call_id)",
         // Backend name → true (up) or false (down), as this replica's health checker sees it.
         "ALTER TABLE switchboard_replicas ADD COLUMN health jsonb NOT NULL DEFAULT '{}'",
