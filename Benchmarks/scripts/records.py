@@ -6,8 +6,9 @@ number among them. docs/performance.md#call-records has the results.
     RECORDS=5000000 QUERIES=50 python3 Benchmarks/scripts/records.py
 
 Starts a throwaway PostgreSQL cluster (scripts/test-postgres.sh), applies the schema with `switchboard store
-migrate` (release build), fills `switchboard_calls` (and `switchboard_call_ends`) with synthetic records (200,000 distinct callers calling 50
-numbers, masked as Switchboard masks them, spread over 30 days, five backends, three routes, a two-step reason),
+migrate` (release build), fills `switchboard_calls` with synthetic records (200,000 distinct callers calling 50
+numbers, masked as Switchboard masks them, spread over 30 days, five backends, three routes, a two-step reason) and
+`switchboard_call_ends` with the completions of the answered ones,
 runs ANALYZE, then times:
   - each query in the database (EXPLAIN ANALYZE's execution time), the way `switchboard calls` sends it;
   - `switchboard calls --number N --json` end to end (process start, connect, schema check, query, output).
@@ -85,7 +86,8 @@ def run(binary, env):
     print(f"    table {heap * per_million / 2**20:.0f} MiB + indexes {indexes * per_million / 2**20:.0f} MiB"
           f" = {total * per_million / 2**20:.0f} MiB per million records ({total / RECORDS:.0f} bytes each)")
 
-    numbers = [sql(f"SELECT '+1415' || lpad((hashint4({k}) & 16777215)::text, 7, '0')") for k in range(0, 200000, 200000 // QUERIES)][:QUERIES]
+    callers = range(0, 200000, 200000 // QUERIES)
+    numbers = [sql(f"SELECT '+1415' || lpad((hashint4({k}) & 16777215)::text, 7, '0')") for k in callers][:QUERIES]
     masked = [n[:4] + "****" + n[-4:] for n in numbers]
     kinds = {
         "--number (full, matched by its mask)": [["--number", n] for n in numbers],

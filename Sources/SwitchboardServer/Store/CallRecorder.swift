@@ -63,8 +63,11 @@ public final class CallRecorder: Service, Sendable {
     // MARK: The request path
 
     /// Queues the record of a fresh decision; never waits.
-    func record(requestID: String, call: IncomingCall, decision: RouteDecision, snapshot: RoutingState.Snapshot, at: Date) {
-        enqueue { $0.decided.append(Decided(at: at, requestID: requestID, call: call, decision: decision, snapshot: snapshot)) }
+    func record(
+        requestID: String, call: IncomingCall, decision: RouteDecision, snapshot: RoutingState.Snapshot, at: Date
+    ) {
+        let decided = Decided(at: at, requestID: requestID, call: call, decision: decision, snapshot: snapshot)
+        enqueue { $0.decided.append(decided) }
     }
 
     /// Queues the completion of a call's record by its `call.ended`; never waits.
