@@ -2,11 +2,14 @@
 """Resident memory per open connection of `switchboard serve` (connections.sh, docs/performance.md).
 
     connections.py BINARY ROUTES KIND [--count 1000] [--cert CERT --key KEY]
+    connections.py --bare BARE_ENDPOINT KIND [--count 1000] [--cert CERT --key KEY]
 
 Starts `serve` (with CERT and KEY on the webhook listener for the TLS kind), opens one connection of KIND and closes
 it (so what the first connection sets up once is not counted), reads the process's resident size (VmRSS), opens
 COUNT connections of KIND and waits until the server has answered on every one, reads the resident size again, and
 prints the difference per connection in KiB. The listener's timeouts are raised so no connection is closed meanwhile.
+With --bare, the same against the bare Hummingbird endpoint (Benchmarks/Sources/BareEndpoint, on port 18181): the
+framework's own cost per connection, with no timeouts or limits of Switchboard's.
 
   keep-alive  plain HTTP: one request (GET /healthz on the webhook listener, answered 404) then idle
   tls         the client's TLS hello sent and the server's answer received, the handshake never finished
@@ -15,11 +18,12 @@ import argparse, os, re, socket, ssl, subprocess, sys, time
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
-parser.add_argument("routes")
+parser.add_argument("routes", help="the routes file; with --bare, ignored")
 parser.add_argument("kind", choices=["keep-alive", "tls"])
 parser.add_argument("--count", type=int, default=1000)
 parser.add_argument("--cert")
 parser.add_argument("--key")
+parser.add_argument("--bare", action="store_true")
 args = parser.parse_args()
 
 
@@ -60,23 +64,27 @@ def await_answer(connection):
 
 
 tls_flags = ["--tls-cert", args.cert, "--tls-key", args.key] if args.kind == "tls" else []
-log_path = args.routes + f".{args.kind}.log"
-server = subprocess.Popen(
-    [args.binary, "serve", "--routes", args.routes, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-     "--idle-timeout", "600s", "--header-timeout", "600s", "--max-connections", str(args.count + 100), *tls_flags],
-    stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
-    env=dict(os.environ, SWITCHBOARD_SIGNING_KEY="whsec_connections"),
-)
+log_path = f"/tmp/connections.{os.getpid()}.{args.kind}.log"
+BARE_PORT = 18181
+if args.bare:
+    command = [args.binary, str(BARE_PORT)] + ([args.cert, args.key] if args.kind == "tls" else [])
+else:
+    command = [args.binary, "serve", "--routes", args.routes, "--listen", "127.0.0.1:0", "--admin-listen",
+               "127.0.0.1:0", "--idle-timeout", "600s", "--header-timeout", "600s", "--max-connections",
+               str(args.count + 100), *tls_flags]
+server = subprocess.Popen(command, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
+                          env=dict(os.environ, SWITCHBOARD_SIGNING_KEY="whsec_connections"))
 try:
     port = None
     for _ in range(600):
-        match = re.search(r"address=127\.0\.0\.1:(\d+) listener=webhook", open(log_path).read())
-        if match:
-            port = int(match.group(1))
+        log = open(log_path).read()
+        match = re.search(r"address=127\.0\.0\.1:(\d+) listener=webhook", log)
+        if match or (args.bare and "listening on 127.0.0.1:" in log):
+            port = int(match.group(1)) if match else BARE_PORT
             break
         time.sleep(0.05)
     if port is None:
-        sys.exit("serve did not start: " + open(log_path).read())
+        sys.exit("the server did not start: " + open(log_path).read())
     hello = client_hello()
     first = open_connection(port, hello)
     await_answer(first)
