@@ -217,14 +217,22 @@ struct CallRecordsTests {
                  LATERAL (SELECT CASE WHEN n <= 2400 THEN interval '2 hours' ELSE interval '10 minutes' END AS age) a
             """
         )
+        try await database.sql(
+            """
+            INSERT INTO switchboard_call_ends (call_id, ended_at)
+            VALUES ('old-a', now() - interval '2 hours'), ('old-b', now() - interval '90 minutes'),
+                   ('recent', now() - interval '1 minute')
+            """
+        )
         let scratch = try Scratch()
         let replica = try await SharedStoreTests.start(
             try scratch.write("routes.yaml", Self.table), store: database.url(), id: "r1",
             ["--call-records-retention", "1h"]
         )
-        // 2,400 old rows, deleted in batches of 1,000; the 100 within the hour stay.
+        // 2,400 old rows, deleted in batches of 1,000; the 100 within the hour stay. Old completions go too.
         try await replica.process.waitForOutput(containing: "old call records deleted", timeout: .seconds(30))
         #expect(try await Self.count(database) == 100)
+        #expect(try await database.sql("SELECT string_agg(call_id, ',') FROM switchboard_call_ends") == "recent")
         #expect(replica.process.stdout.contains("deleted=2400"))
         try await replica.stop()
         await database.remove()

@@ -224,32 +224,27 @@ public final class CallRecorder: Service, Sendable {
                 "SELECT pg_try_advisory_lock(\(Self.retentionLockKey))", logger: logger
             ).collect().first?.decode(Bool.self)
             guard locked == true else { return nil }
-            do {
+            // Rows of `table` whose `time` is past the retention, found by `key`, a batch at a time.
+            func deleteOld(_ table: String, key: String, time: String) async throws -> Int {
                 var deleted = 0
                 for _ in 0..<maxBatches {
                     let rows = try await connection.query(
-                        """
-                        DELETE FROM switchboard_calls WHERE id IN (
-                            SELECT id FROM switchboard_calls
-                            WHERE decided_at < now() - \(retention) * interval '1 millisecond' LIMIT \(batch))
-                        RETURNING 1
-                        """, logger: logger
+                        PostgresQuery(unsafeSQL: """
+                            DELETE FROM \(table) WHERE \(key) IN (
+                                SELECT \(key) FROM \(table)
+                                WHERE \(time) < now() - \(retention) * interval '1 millisecond' LIMIT \(batch))
+                            RETURNING 1
+                            """), logger: logger
                     ).collect()
                     deleted += rows.count
                     if rows.count < batch { break }
                 }
-                // Completions are older than their records, so these go first or at the same time.
-                for _ in 0..<maxBatches {
-                    let rows = try await connection.query(
-                        """
-                        DELETE FROM switchboard_call_ends WHERE call_id IN (
-                            SELECT call_id FROM switchboard_call_ends
-                            WHERE ended_at < now() - \(retention) * interval '1 millisecond' LIMIT \(batch))
-                        RETURNING 1
-                        """, logger: logger
-                    ).collect()
-                    if rows.count < batch { break }
-                }
+                return deleted
+            }
+            do {
+                let deleted = try await deleteOld("switchboard_calls", key: "id", time: "decided_at")
+                // A completion ends after its record was decided, so it goes in this sweep or the next.
+                _ = try await deleteOld("switchboard_call_ends", key: "call_id", time: "ended_at")
                 _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.retentionLockKey))", logger: logger)
                 return deleted
             } catch {
