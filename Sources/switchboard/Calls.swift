@@ -80,18 +80,11 @@ struct Calls: AsyncParsableCommand {
         filter.outcome = outcome
         filter.callID = callID
         filter.limit = limit
-        if let since {
-            guard let start = CallRecordFilter.since(since, now: now) else {
-                throw ValidationError("--since must be a duration like 2h or a time like 2026-12-06T14:00:00Z, not '\(since)'")
-            }
-            filter.from = start
-        }
-        for (flag, text, path) in [("--from", from, \CallRecordFilter.from), ("--to", to, \CallRecordFilter.to)] {
-            guard let text else { continue }
-            guard let time = CallRecordFilter.time(text) else {
-                throw ValidationError("\(flag) must be a time like 2026-12-06T14:00:00Z or a date like 2026-12-06, not '\(text)'")
-            }
-            filter[keyPath: path] = time
+        do {
+            try filter.setTimes(since: since, from: from, to: to, now: now)
+        } catch {
+            let given = [("since", since), ("from", from), ("to", to)].first { $0.0 == error.name }?.1 ?? ""
+            throw ValidationError("--\(error.name) must be \(error.expected), not '\(given)'")
         }
         return filter
     }

@@ -19,18 +19,10 @@ extension AdminController {
         filter.route = parameters["route"]
         filter.outcome = parameters["outcome"]
         filter.callID = parameters["call"]
-        if let since = parameters["since"] {
-            guard let start = CallRecordFilter.since(since) else {
-                return JSONResponse.error(.badRequest, "since must be a duration like 2h or a time like 2026-12-06T14:00:00Z")
-            }
-            filter.from = start
-        }
-        for (name, path) in [("from", \CallRecordFilter.from), ("to", \CallRecordFilter.to)] {
-            guard let text = parameters[name] else { continue }
-            guard let time = CallRecordFilter.time(text) else {
-                return JSONResponse.error(.badRequest, "\(name) must be a time like 2026-12-06T14:00:00Z or a date like 2026-12-06")
-            }
-            filter[keyPath: path] = time
+        do {
+            try filter.setTimes(since: parameters["since"], from: parameters["from"], to: parameters["to"])
+        } catch {
+            return JSONResponse.error(.badRequest, "\(error.name) must be \(error.expected)")
         }
         if let text = parameters["limit"] {
             guard let limit = Int(text), (1...1_000).contains(limit) else {

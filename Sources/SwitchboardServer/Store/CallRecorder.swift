@@ -318,7 +318,7 @@ struct CallRecordRows {
                      outcome, reason, table_version)
             RETURNING id
         )
-        SELECT pg_notify('switchboard_calls', max(id)::text) FROM inserted
+        SELECT pg_notify('\(unescaped: CallRecords.channel)', max(id)::text) FROM inserted
         """
     }
 

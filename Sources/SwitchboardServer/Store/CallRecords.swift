@@ -108,6 +108,28 @@ public struct CallRecordFilter: Sendable {
         return try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day().dateSeparator(.dash))
     }
 
+    /// A time option that could not be read: its name (`since`, `from`, `to`) and what it takes.
+    public struct TimeError: Error, Sendable {
+        public var name: String
+        public var expected: String
+    }
+
+    /// Sets the time range from `since` (or `from`) and `to` as `switchboard calls` and `GET /admin/calls` take them.
+    public mutating func setTimes(since: String?, from: String?, to: String?, now: Date = Date()) throws(TimeError) {
+        let time = "a time like 2026-12-06T14:00:00Z or a date like 2026-12-06"
+        if let since {
+            guard let start = Self.since(since, now: now) else {
+                throw TimeError(name: "since", expected: "a duration like 2h or a time like 2026-12-06T14:00:00Z")
+            }
+            self.from = start
+        }
+        for (name, text, path) in [("from", from, \CallRecordFilter.from), ("to", to, \CallRecordFilter.to)] {
+            guard let text else { continue }
+            guard let value = Self.time(text) else { throw TimeError(name: name, expected: time) }
+            self[keyPath: path] = value
+        }
+    }
+
     /// `--since`: a duration back from `now` (`2h`, `30m`, `7d`) or a time.
     public static func since(_ text: String, now: Date = Date()) -> Date? {
         if let duration = Duration(parsing: text) {
