@@ -527,11 +527,7 @@ struct RouteBatchStatement: PostgresPreparedStatement {
 /// A batch of `call.ended` events in one statement: the calls' slots deleted and the calls marked ended (a replica
 /// that answered one without the store must not write its slot back afterwards).
 struct ReleaseBatchStatement: PostgresPreparedStatement {
-    static let sql = """
-        WITH gone AS (DELETE FROM switchboard_leases WHERE call_id = ANY($1) RETURNING call_id, backend),
-        mark AS (INSERT INTO switchboard_ended (call_id) SELECT unnest($1::text[]) ON CONFLICT (call_id) DO NOTHING)
-        SELECT call_id, backend FROM gone
-        """
+    static let sql = "SELECT call_id, backend FROM switchboard_release_many($1)"
     static let bindingDataTypes: [PostgresDataType] = [.textArray]
 
     var callIDs: [String]

@@ -277,6 +277,111 @@ public enum StoreSchema {
         "CREATE INDEX switchboard_calls_call ON switchboard_calls (call_id)",
         // Backend name → true (up) or false (down), as this replica's health checker sees it.
         "ALTER TABLE switchboard_replicas ADD COLUMN health jsonb NOT NULL DEFAULT '{}'",
+    ], [
+        // Version 4: every lease looked up by its call ID alone, so by the primary key whatever the planner
+        // estimates. Version 2's check for a call's live slot also named the backend, and a cached plan could scan
+        // the backend's whole (backend, expires_at) range for it; a release of several calls by `= ANY` was planned
+        // as a sequential scan once the table looked small. Both grow with the live calls.
+        """
+        CREATE OR REPLACE FUNCTION switchboard_route_many(
+            p_requests text[], p_digests text[], p_ttl_ms bigint, p_calls text[], p_backends text[], p_limits bigint[],
+            p_lifetimes_ms bigint[], p_replica text, p_routes text[], p_actions text[], p_urls text[],
+            p_waits_us bigint[]
+        ) RETURNS TABLE (entry integer, outcome text, digest text, route text, backend text, action text, url text)
+        LANGUAGE plpgsql AS $$
+        #variable_conflict use_column
+        DECLARE
+            v_key integer;
+            v_names text[] := '{}';
+            v_draining boolean[] := '{}';
+            v_active bigint[] := '{}';
+            v_name text;
+            v_flag boolean;
+            v_count bigint;
+            v_at integer;
+            v_row switchboard_deliveries%ROWTYPE;
+            v_lease switchboard_leases%ROWTYPE;
+        BEGIN
+            FOR v_key IN SELECT DISTINCT hashtext(k) FROM unnest(p_requests || p_calls) AS k
+                         WHERE k IS NOT NULL ORDER BY 1 LOOP
+                PERFORM pg_advisory_xact_lock(1398227524, v_key);
+            END LOOP;
+            FOR v_name IN SELECT DISTINCT b FROM unnest(p_backends) AS b WHERE b IS NOT NULL ORDER BY 1 LOOP
+                INSERT INTO switchboard_backends (name) VALUES (v_name) ON CONFLICT (name) DO NOTHING;
+                SELECT b.draining INTO v_flag FROM switchboard_backends b WHERE b.name = v_name FOR UPDATE;
+                SELECT count(*) INTO v_count FROM switchboard_leases l WHERE l.backend = v_name AND l.expires_at > now();
+                v_names := v_names || v_name;
+                v_draining := v_draining || v_flag;
+                v_active := v_active || v_count;
+            END LOOP;
+            FOR i IN 1 .. coalesce(array_length(p_requests, 1), 0) LOOP
+                IF clock_timestamp() > statement_timestamp() + p_waits_us[i] * interval '1 microsecond' THEN
+                    RETURN QUERY SELECT i, 'expired', NULL::text, NULL::text, NULL::text, NULL::text, NULL::text;
+                    CONTINUE;
+                END IF;
+                SELECT * INTO v_row FROM switchboard_deliveries d
+                    WHERE d.request_id = p_requests[i] AND d.stored_at > now() - p_ttl_ms * interval '1 millisecond';
+                IF FOUND THEN
+                    RETURN QUERY SELECT i, CASE WHEN v_row.digest = p_digests[i] THEN 'retry' ELSE 'conflict' END,
+                        v_row.digest, v_row.route, v_row.backend, v_row.action, v_row.url;
+                    CONTINUE;
+                END IF;
+                IF p_backends[i] IS NOT NULL AND p_calls[i] IS NOT NULL THEN
+                    SELECT * INTO v_lease FROM switchboard_leases l WHERE l.call_id = p_calls[i];
+                    IF NOT FOUND OR v_lease.backend <> p_backends[i] OR v_lease.expires_at <= now() THEN
+                        v_at := array_position(v_names, p_backends[i]);
+                        IF v_draining[v_at] THEN
+                            RETURN QUERY SELECT i, 'draining', NULL::text, NULL::text, NULL::text, NULL::text, NULL::text;
+                            CONTINUE;
+                        END IF;
+                        IF p_limits[i] IS NOT NULL AND v_active[v_at] >= p_limits[i] THEN
+                            RETURN QUERY SELECT i, 'full', NULL::text, NULL::text, NULL::text, NULL::text, NULL::text;
+                            CONTINUE;
+                        END IF;
+                        INSERT INTO switchboard_leases (call_id, backend, replica, expires_at)
+                            VALUES (p_calls[i], p_backends[i], p_replica,
+                                    now() + p_lifetimes_ms[i] * interval '1 millisecond')
+                            ON CONFLICT (call_id) DO UPDATE SET backend = excluded.backend, replica = excluded.replica,
+                                taken_at = now(), expires_at = excluded.expires_at;
+                        v_active[v_at] := v_active[v_at] + 1;
+                    END IF;
+                END IF;
+                INSERT INTO switchboard_deliveries AS d (request_id, digest, route, backend, action, url)
+                    VALUES (p_requests[i], p_digests[i], p_routes[i], p_backends[i], p_actions[i], p_urls[i])
+                    ON CONFLICT (request_id) DO UPDATE SET digest = excluded.digest, route = excluded.route,
+                        backend = excluded.backend, action = excluded.action, url = excluded.url, stored_at = now()
+                    WHERE d.stored_at <= now() - p_ttl_ms * interval '1 millisecond';
+                IF FOUND THEN
+                    RETURN QUERY SELECT i, 'fresh', p_digests[i], p_routes[i], p_backends[i], p_actions[i], p_urls[i];
+                    CONTINUE;
+                END IF;
+                SELECT * INTO v_row FROM switchboard_deliveries d WHERE d.request_id = p_requests[i];
+                RETURN QUERY SELECT i, 'raced', v_row.digest, v_row.route, v_row.backend, v_row.action, v_row.url;
+            END LOOP;
+        END
+        $$
+        """,
+        """
+        -- A batch of call.ended events: each call's slot deleted (the backend it freed returned) and every call
+        -- marked ended, so a replica that answered one without the store does not write its slot back. The caller
+        -- sends the IDs sorted, so two batches ending the same calls lock their rows in one order.
+        CREATE FUNCTION switchboard_release_many(p_calls text[])
+        RETURNS TABLE (call_id text, backend text) LANGUAGE plpgsql AS $$
+        #variable_conflict use_column
+        DECLARE
+            v_call text;
+            v_backend text;
+        BEGIN
+            FOREACH v_call IN ARRAY p_calls LOOP
+                DELETE FROM switchboard_leases l WHERE l.call_id = v_call RETURNING l.backend INTO v_backend;
+                IF FOUND THEN
+                    RETURN QUERY SELECT v_call, v_backend;
+                END IF;
+            END LOOP;
+            INSERT INTO switchboard_ended (call_id) SELECT unnest(p_calls) ON CONFLICT (call_id) DO NOTHING;
+        END
+        $$
+        """,
     ]]
 
     /// The newest schema version this binary knows.
