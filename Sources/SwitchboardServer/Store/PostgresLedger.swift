@@ -33,14 +33,17 @@ public final class PostgresLedger: CallLedger {
     /// `switchboard_route_many`: the webhooks waiting for the database, sent together, by chosen backend (`""`:
     /// none). A name is added the first time a decision chooses it: the table's names, at most.
     private let routes = Mutex<[String: StoreBatcher<RouteEntry, RouteOutcome>]>([:])
-    /// Batches of one kind (for one backend) on their way at once, at most.
-    private let inFlight: Int
     /// The `call.ended` events waiting for the database: the backend whose slot each one freed.
     private let releases: StoreBatcher<String, String?>
 
     /// Entries in one statement at most: enough to carry a burst in a few round trips, few enough that one
     /// transaction holds its locks briefly.
     static let maxBatch = 64
+    /// Statements of one batcher on their way at once: one. Two batches for one backend would only queue for its
+    /// row lock in the database, and a release batch costs the database about as much for one call as for ten, so
+    /// whatever arrives while a statement is on its way goes together in the next (measured in
+    /// docs/performance.md#webhook-cost: a second statement in flight cost throughput and CPU).
+    static let inFlight = 1
 
     public init(settings: StoreSettings, metrics: StoreMetrics, logger: Logger, cache: DeliveryCache = DeliveryCache())
         throws(StoreURLError)
@@ -55,10 +58,7 @@ public final class PostgresLedger: CallLedger {
         client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: poolLogger)
         local = CapacityLedger(cache: cache)
         view = Mutex(StoreView())
-        // A quarter of the pool for each kind of batch leaves connections for other backends' batches, refreshes,
-        // drains and retries; the pool queues the rest.
-        inFlight = max(1, settings.poolSize / 4)
-        releases = StoreBatcher(budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: inFlight) {
+        releases = StoreBatcher(budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: Self.inFlight) {
             [client, logger, metrics] batch in
             metrics.batch("release", size: batch.count)
             return try await Self.release(batch.map(\.entry), client: client, logger: logger)
@@ -281,7 +281,7 @@ public final class PostgresLedger: CallLedger {
         routes.withLock { routes in
             if let batcher = routes[backend] { return batcher }
             let batcher = StoreBatcher<RouteEntry, RouteOutcome>(
-                budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: inFlight
+                budget: settings.budget, maxBatch: Self.maxBatch, maxInFlight: Self.inFlight
             ) { [client, logger, settings, metrics] entries in
                 metrics.batch("route", size: entries.count)
                 return try await Self.route(entries, client: client, settings: settings, logger: logger)

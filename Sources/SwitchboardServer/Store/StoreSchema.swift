@@ -316,14 +316,18 @@ public enum StoreSchema {
             END LOOP;
             FOR i IN 1 .. coalesce(array_length(p_requests, 1), 0) LOOP
                 IF clock_timestamp() > statement_timestamp() + p_waits_us[i] * interval '1 microsecond' THEN
-                    RETURN QUERY SELECT i, 'expired', NULL::text, NULL::text, NULL::text, NULL::text, NULL::text;
+                    entry := i; outcome := 'expired'; RETURN NEXT;
                     CONTINUE;
                 END IF;
                 SELECT * INTO v_row FROM switchboard_deliveries d
                     WHERE d.request_id = p_requests[i] AND d.stored_at > now() - p_ttl_ms * interval '1 millisecond';
                 IF FOUND THEN
-                    RETURN QUERY SELECT i, CASE WHEN v_row.digest = p_digests[i] THEN 'retry' ELSE 'conflict' END,
-                        v_row.digest, v_row.route, v_row.backend, v_row.action, v_row.url;
+                    entry := i;
+                    outcome := CASE WHEN v_row.digest = p_digests[i] THEN 'retry' ELSE 'conflict' END;
+                    digest := v_row.digest; route := v_row.route; backend := v_row.backend;
+                    action := v_row.action; url := v_row.url;
+                    RETURN NEXT;
+                    digest := NULL; route := NULL; backend := NULL; action := NULL; url := NULL;
                     CONTINUE;
                 END IF;
                 IF p_backends[i] IS NOT NULL AND p_calls[i] IS NOT NULL THEN
@@ -331,11 +335,11 @@ public enum StoreSchema {
                     IF NOT FOUND OR v_lease.backend <> p_backends[i] OR v_lease.expires_at <= now() THEN
                         v_at := array_position(v_names, p_backends[i]);
                         IF v_draining[v_at] THEN
-                            RETURN QUERY SELECT i, 'draining', NULL::text, NULL::text, NULL::text, NULL::text, NULL::text;
+                            entry := i; outcome := 'draining'; RETURN NEXT;
                             CONTINUE;
                         END IF;
                         IF p_limits[i] IS NOT NULL AND v_active[v_at] >= p_limits[i] THEN
-                            RETURN QUERY SELECT i, 'full', NULL::text, NULL::text, NULL::text, NULL::text, NULL::text;
+                            entry := i; outcome := 'full'; RETURN NEXT;
                             CONTINUE;
                         END IF;
                         INSERT INTO switchboard_leases (call_id, backend, replica, expires_at)
@@ -352,11 +356,15 @@ public enum StoreSchema {
                         backend = excluded.backend, action = excluded.action, url = excluded.url, stored_at = now()
                     WHERE d.stored_at <= now() - p_ttl_ms * interval '1 millisecond';
                 IF FOUND THEN
-                    RETURN QUERY SELECT i, 'fresh', p_digests[i], p_routes[i], p_backends[i], p_actions[i], p_urls[i];
+                    entry := i; outcome := 'fresh'; RETURN NEXT;
                     CONTINUE;
                 END IF;
                 SELECT * INTO v_row FROM switchboard_deliveries d WHERE d.request_id = p_requests[i];
-                RETURN QUERY SELECT i, 'raced', v_row.digest, v_row.route, v_row.backend, v_row.action, v_row.url;
+                entry := i; outcome := 'raced';
+                digest := v_row.digest; route := v_row.route; backend := v_row.backend;
+                action := v_row.action; url := v_row.url;
+                RETURN NEXT;
+                digest := NULL; route := NULL; backend := NULL; action := NULL; url := NULL;
             END LOOP;
         END
         $$
@@ -375,7 +383,7 @@ public enum StoreSchema {
             FOREACH v_call IN ARRAY p_calls LOOP
                 DELETE FROM switchboard_leases l WHERE l.call_id = v_call RETURNING l.backend INTO v_backend;
                 IF FOUND THEN
-                    RETURN QUERY SELECT v_call, v_backend;
+                    call_id := v_call; backend := v_backend; RETURN NEXT;
                 END IF;
             END LOOP;
             INSERT INTO switchboard_ended (call_id) SELECT unnest(p_calls) ON CONFLICT (call_id) DO NOTHING;
