@@ -74,13 +74,11 @@ public final class PostgresLedger: CallLedger {
         case .conflict: return .conflict
         case .miss: break
         }
-        guard let counts = view.withLock({ $0.availability == .available ? $0.counts : nil }) else {
+        guard isAvailable else {
             return decideWithoutStore(call, requestID: requestID, digest: digest, in: snapshot, at: instant)
         }
         do {
-            return try await decideAndStore(
-                call, requestID: requestID, digest: digest, in: snapshot, at: instant, counts: counts
-            )
+            return try await decideAndStore(call, requestID: requestID, digest: digest, in: snapshot, at: instant)
         } catch {
             markUnavailable(error)
             return decideWithoutStore(call, requestID: requestID, digest: digest, in: snapshot, at: instant)
@@ -166,10 +164,11 @@ public final class PostgresLedger: CallLedger {
     ///
     /// The counts and drain flags read between refreshes may be stale, so they never make a backend full or
     /// draining by themselves (a call ended or an undrain at another replica would otherwise be refused for up to
-    /// a refresh): the database says when it is. They still order `least_loaded`.
+    /// a refresh): the database says when it is. They still order `least_loaded`. They are read one backend at a
+    /// time, never copied: a copy held across the wait would make every count update copy the whole table.
     private func decideAndStore(
         _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
-        at instant: Date, counts: [String: Occupancy]
+        at instant: Date
     ) async throws -> Routed {
         let table = snapshot.table
         let hex = digest.hexString
@@ -177,7 +176,7 @@ public final class PostgresLedger: CallLedger {
         func occupancy(_ index: Int) -> Occupancy {
             let name = table.backends[index].name
             if let known = overrides[name] { return known }
-            var cached = counts[name] ?? .idle
+            var cached = view.withLock { $0.counts[name] } ?? .idle
             cached.draining = false
             if let limit = table.limit(of: index, health: snapshot.health), limit > 0 {
                 cached.active = min(cached.active, limit - 1)
@@ -209,7 +208,7 @@ public final class PostgresLedger: CallLedger {
             case ("full", let backend?):
                 overrides[backend] = Occupancy(active: limit ?? 0, draining: false)
             case ("draining", let backend?):
-                overrides[backend] = Occupancy(active: counts[backend]?.active ?? 0, draining: true)
+                overrides[backend] = Occupancy(active: view.withLock { $0.counts[backend]?.active } ?? 0, draining: true)
             case ("expired", _):
                 throw BudgetExceeded(budget: settings.budget)
             case ("raced", _):
@@ -454,11 +453,16 @@ struct StoredDelivery {
 extension SHA256Digest {
     /// Lowercase hex, as `switchboard_deliveries.digest` holds it.
     var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(2 * Self.byteCount)
-        for byte in self { bytes += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: 2 * Self.byteCount) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            var at = 0
+            for byte in self {
+                buffer[at] = digits.utf8Start[Int(byte >> 4)]
+                buffer[at + 1] = digits.utf8Start[Int(byte & 0xF)]
+                at += 2
+            }
+            return at
+        }
     }
 }
 
