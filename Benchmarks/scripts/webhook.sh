@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Webhook throughput, latency and CPU: Switchboard against a bare Hummingbird endpoint (Sources/BareEndpoint) on the
 # same machine, with the same wrk load and pre-signed requests, the targets alternating for ROUNDS rounds. Reports
-# requests/s, p50/p99 latency, server CPU time per request (from /proc/PID/stat), and every target's ratios to the
-# first one. docs/performance.md has the results.
+# requests/s, p50/p99 latency, server CPU time per request (from /proc/PID/stat; for the store targets also the
+# PostgreSQL cluster's), and every target's ratios to the first one. docs/performance.md has the results.
 #
 #   Benchmarks/scripts/webhook.sh                 TARGETS="bare switchboard", plain HTTP with keep-alive
 #   TARGETS="bare-tls switchboard-tls" Benchmarks/scripts/webhook.sh            HTTPS with keep-alive
@@ -40,6 +40,13 @@ limited_routes "$work/routes-limits.yaml"
 [[ " $targets" != *"-store"* ]] || start_store
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU ticks of the throwaway PostgreSQL cluster's processes (0 without one).
+db_ticks() {
+    [[ -n $pg_dir ]] || { echo 0; return; }
+    local pid total=0
+    for pid in $(pgrep -x postgres); do total=$((total + $(ticks "$pid" 2>/dev/null || echo 0))); done
+    echo "$total"
+}
 hz=$(getconf CLK_TCK)
 
 start_server() {
@@ -92,10 +99,10 @@ for round in $(seq 1 "$rounds"); do
             -- "$work/warmup" "$incoming" "$ended" "$(close "$target")" >/dev/null
         lines=$((duration * 60000))
         python3 "$here/sign.py" "$key" "$incoming" "$ended" "$lines" "$work/signatures" --mode "$(mode "$target")" --threads "$threads"
-        before=$(ticks "$server")
+        before=$(ticks "$server") db_before=$(db_ticks)
         wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$here/requests.lua" "$url" \
             -- "$work/signatures" "$incoming" "$ended" "$(close "$target")" ${DELAY:-} > "$work/wrk.txt"
-        after=$(ticks "$server")
+        after=$(ticks "$server") db_after=$(db_ticks)
         if [[ $target == switchboard-leases* ]]; then
             # Every call but the last LAG of each thread has been released; the rest still hold their slots.
             curl -s "http://127.0.0.1:$admin/metrics" \
@@ -112,12 +119,16 @@ for round in $(seq 1 "$rounds"); do
         socket_errors=$(awk '/Socket errors/ { print $0 }' "$work/wrk.txt")
         [[ -z $socket_errors ]] || echo "    $socket_errors"
         cpu_us=$(awk -v t=$((after - before)) -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
-        printf '%s %s %s %s %s %s %s\n' "$round" "$target" "$rps" "$p50" "$p99" "$cpu_us" "${errors:-0}" | tee -a "$results"
+        db_us=0
+        [[ $target != *-store* ]] \
+            || db_us=$(awk -v t=$((db_after - db_before)) -v hz="$hz" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+        printf '%s %s %s %s %s %s %s %s\n' "$round" "$target" "$rps" "$p50" "$p99" "$cpu_us" "${errors:-0}" "$db_us" \
+            | tee -a "$results"
     done
 done
 
 echo
-echo "round target requests/s p50_us p99_us server_cpu_us_per_request non2xx"
+echo "round target requests/s p50_us p99_us server_cpu_us_per_request non2xx database_cpu_us_per_request"
 cat "$results"
 python3 - "$results" $targets <<'PY'
 import statistics, sys
@@ -126,9 +137,10 @@ targets = sys.argv[2:]
 def median(target, column):
     return statistics.median(float(row[column]) for row in rows if row[1] == target)
 print("\nmedians over rounds")
-print(f"{'target':<22} {'requests/s':>12} {'p50 us':>8} {'p99 us':>8} {'cpu us/req':>11}")
+print(f"{'target':<22} {'requests/s':>12} {'p50 us':>8} {'p99 us':>8} {'cpu us/req':>11} {'db cpu us/req':>14}")
 for target in targets:
-    print(f"{target:<22} {median(target, 2):>12.0f} {median(target, 3):>8.0f} {median(target, 4):>8.0f} {median(target, 5):>11.1f}")
+    print(f"{target:<22} {median(target, 2):>12.0f} {median(target, 3):>8.0f} {median(target, 4):>8.0f} {median(target, 5):>11.1f}"
+          f" {median(target, 7):>14.1f}")
 base = targets[0]
 for target in targets[1:]:
     print(f"\n{target} / {base}: throughput {median(target, 2) / median(base, 2):.2f}, "

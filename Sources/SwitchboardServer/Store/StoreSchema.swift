@@ -279,9 +279,10 @@ public enum StoreSchema {
         "ALTER TABLE switchboard_replicas ADD COLUMN health jsonb NOT NULL DEFAULT '{}'",
     ], [
         // Version 4: every lease looked up by its call ID alone, so by the primary key whatever the planner
-        // estimates. Version 2's check for a call's live slot also named the backend, and a cached plan could scan
-        // the backend's whole (backend, expires_at) range for it; a release of several calls by `= ANY` was planned
-        // as a sequential scan once the table looked small. Both grow with the live calls.
+        // estimates. The check for a call's live slot also named the backend, and a cached plan could scan the
+        // backend's whole (backend, expires_at) range for it; a release of several calls by `= ANY` was planned as a
+        // sequential scan once the table looked small. Both grow with the live calls. Rows are returned with
+        // RETURN NEXT, and a fresh entry's columns (which its caller has) are left empty.
         """
         CREATE OR REPLACE FUNCTION switchboard_route_many(
             p_requests text[], p_digests text[], p_ttl_ms bigint, p_calls text[], p_backends text[], p_limits bigint[],
@@ -366,6 +367,39 @@ public enum StoreSchema {
                 RETURN NEXT;
                 digest := NULL; route := NULL; backend := NULL; action := NULL; url := NULL;
             END LOOP;
+        END
+        $$
+        """,
+        """
+        CREATE OR REPLACE FUNCTION switchboard_take_slot(
+            p_call text, p_backend text, p_limit bigint, p_lifetime_ms bigint, p_replica text
+        ) RETURNS text LANGUAGE plpgsql AS $$
+        DECLARE
+            v_draining boolean;
+            v_active bigint;
+            v_lease switchboard_leases%ROWTYPE;
+        BEGIN
+            INSERT INTO switchboard_backends (name) VALUES (p_backend) ON CONFLICT (name) DO NOTHING;
+            SELECT draining INTO v_draining FROM switchboard_backends WHERE name = p_backend FOR UPDATE;
+            SELECT * INTO v_lease FROM switchboard_leases WHERE call_id = p_call;
+            IF FOUND AND v_lease.backend = p_backend AND v_lease.expires_at > now() THEN
+                RETURN 'taken';
+            END IF;
+            IF v_draining THEN
+                RETURN 'draining';
+            END IF;
+            IF p_limit IS NOT NULL THEN
+                SELECT count(*) INTO v_active FROM switchboard_leases
+                    WHERE backend = p_backend AND expires_at > now();
+                IF v_active >= p_limit THEN
+                    RETURN 'full';
+                END IF;
+            END IF;
+            INSERT INTO switchboard_leases (call_id, backend, replica, expires_at)
+                VALUES (p_call, p_backend, p_replica, now() + p_lifetime_ms * interval '1 millisecond')
+                ON CONFLICT (call_id) DO UPDATE SET backend = excluded.backend, replica = excluded.replica,
+                    taken_at = now(), expires_at = excluded.expires_at;
+            RETURN 'taken';
         END
         $$
         """,

@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -38,15 +37,15 @@ struct EventsController: Sendable {
         if let refusal = body.withUnsafeReadableBytes({ delivery.verify(headers, body: $0) }) {
             return refuse(refusal, type: nil, request)
         }
-        let event: InkboxEvent
-        do {
-            event = try InkboxEvent(json: Data(body.readableBytesView))
-        } catch {
+        let event: EventEnvelope
+        switch body.withUnsafeReadableBytes({ bytes in Result { () throws(EnvelopeError) in try EventEnvelope(json: bytes) } }) {
+        case .success(let read): event = read
+        case .failure(let error):
             let refusal = SignedDelivery.Refusal(status: .badRequest, outcome: "bad_request", message: error.description)
             return refuse(refusal, type: error.eventType, request)
         }
         let outcome: String
-        if event.type == InkboxEvent.callEnded, let callID = event.callID {
+        if event.type == EventEnvelope.callEnded, let callID = event.callID {
             let release = await ledger.release(callID: callID)
             recorder?.ended(callID: callID, duration: event.durationSeconds)
             outcome = release == .released ? "released" : "unknown_call"
@@ -68,59 +67,5 @@ struct EventsController: Sendable {
             refusal.status, refusal.message, request, closing: refusal.closing, event: "event refused",
             lines: refusalLines, metrics: refusals, logger: logger
         )
-    }
-}
-
-/// The envelope of an Inkbox event: `{id, event_type, timestamp, data}`.
-struct InkboxEvent: Sendable {
-    static let callEnded = "call.ended"
-
-    var id: String
-    var type: String
-    var timestamp: String
-    /// `data.call.id`; required for `call.ended`.
-    var callID: String?
-    /// `data.call.duration_seconds` of a `call.ended`, when it carries one.
-    var durationSeconds: Int?
-
-    /// Reads the envelope; a problem names the field.
-    init(json: Data) throws(EnvelopeError) {
-        guard let object = try? JSONSerialization.jsonObject(with: json, options: []) else {
-            throw EnvelopeError("body is not valid JSON")
-        }
-        guard let fields = object as? [String: Any] else { throw EnvelopeError("body is not a JSON object") }
-        let type = fields["event_type"] as? String
-        guard let id = fields["id"] as? String, !id.isEmpty else {
-            throw EnvelopeError("missing or non-string 'id'", eventType: type)
-        }
-        guard let type, !type.isEmpty else { throw EnvelopeError("missing or non-string 'event_type'") }
-        guard let timestamp = fields["timestamp"] as? String, !timestamp.isEmpty else {
-            throw EnvelopeError("missing or non-string 'timestamp'", eventType: type)
-        }
-        guard let data = fields["data"] as? [String: Any] else {
-            throw EnvelopeError("missing or non-object 'data'", eventType: type)
-        }
-        self.id = id
-        self.type = type
-        self.timestamp = timestamp
-        if type == Self.callEnded {
-            guard let call = data["call"] as? [String: Any], let callID = call["id"] as? String, !callID.isEmpty else {
-                throw EnvelopeError("call.ended without a string 'data.call.id'", eventType: type)
-            }
-            self.callID = callID
-            durationSeconds = call["duration_seconds"] as? Int
-        }
-    }
-}
-
-/// Why an event body was refused (400).
-struct EnvelopeError: Error, CustomStringConvertible {
-    var description: String
-    /// The `event_type`, when it could be read (for the metric label).
-    var eventType: String?
-
-    init(_ description: String, eventType: String? = nil) {
-        self.description = description
-        self.eventType = eventType
     }
 }
