@@ -21,12 +21,15 @@ public struct DecisionRecord: Sendable, Hashable {
 public final class DecisionLog: Sendable {
     public let capacity: Int
     private let logger: Logger
+    /// The logger's handler when it writes lines itself with nothing to merge in: the line goes to it directly.
+    private let lines: LogLineHandler?
     private let recent: Mutex<(records: [DecisionRecord], next: Int)>
     /// Decisions since start by matched route; the nil key counts decisions where no route matched.
     private let counts = Mutex<[String?: Int]>([:])
 
     public init(logger: Logger, capacity: Int = 50) {
         self.logger = logger
+        self.lines = (logger.handler as? LogLineHandler).flatMap { $0.writesFieldsDirectly ? $0 : nil }
         self.capacity = capacity
         self.recent = Mutex(([], 0))
     }
@@ -52,24 +55,38 @@ public final class DecisionLog: Sendable {
         counts.withLock { $0[decision.route, default: 0] += 1 }
     }
 
-    /// The decision line; its metadata is built only when `info` lines are written.
+    /// The decision line; its fields are formatted only when `info` lines are written. Straight into the line when
+    /// the handler allows (no metadata dictionary, no sorting: the keys are added in order), else through `Logger`.
     private func log(_ record: DecisionRecord, call: IncomingCall, decision: RouteDecision, duration: Duration) {
-        var metadata: Logger.Metadata = [
-            "request_id": .string(record.requestID),
-            "call_id": .string(record.callID ?? "-"),
-            "caller": .string(PhoneMask.mask(call.caller)),
-            "number": .string(PhoneMask.mask(call.number)),
-            "route": .string(decision.route ?? "-"),
-            "backend": .string(decision.backend ?? "-"),
-            "outcome": .string(decision.answer.outcome),
-            "us": .stringConvertible(duration.wholeMicroseconds),
-        ]
-        // Backends passed over although up: `full=a,b draining=c` (absent in the common case).
-        for reason in [Availability.full, .draining] where !decision.skipped.isEmpty {
-            let names = decision.skipped.filter { $0.reason == reason }.map(\.backend)
-            if !names.isEmpty { metadata[reason.rawValue] = .string(names.joined(separator: ",")) }
+        if let lines {
+            lines.write(level: .info, message: "decision") { fields in
+                Self.add(record, call: call, decision: decision, duration: duration, to: &fields)
+            }
+        } else {
+            var metadata: Logger.Metadata = [:]
+            Self.add(record, call: call, decision: decision, duration: duration, to: &metadata)
+            logger.info("decision", metadata: metadata)
         }
-        logger.info("decision", metadata: metadata)
+    }
+
+    /// The decision line's fields, in key order. Backends passed over although up are `full=a,b draining=c`
+    /// (absent in the common case).
+    private static func add(
+        _ record: DecisionRecord, call: IncomingCall, decision: RouteDecision, duration: Duration,
+        to fields: inout some LineFields
+    ) {
+        fields.add("backend", decision.backend ?? "-")
+        fields.add("call_id", record.callID ?? "-")
+        fields.add("caller", PhoneMask.mask(call.caller))
+        for reason in [Availability.draining, .full] where !decision.skipped.isEmpty {
+            let names = decision.skipped.filter { $0.reason == reason }.map(\.backend)
+            if !names.isEmpty { fields.add(reason.rawValue, names.joined(separator: ",")) }
+        }
+        fields.add("number", PhoneMask.mask(call.number))
+        fields.add("outcome", decision.answer.outcome)
+        fields.add("request_id", record.requestID)
+        fields.add("route", decision.route ?? "-")
+        fields.add("us", String(duration.wholeMicroseconds))
     }
 
     /// Decisions since start by matched route name (routes keep their count across reloads by name); the nil key

@@ -40,50 +40,91 @@ public struct LogLineHandler: LogHandler {
         if let extra = event.metadata {
             if merged.isEmpty { merged = extra } else { merged.merge(extra) { _, new in new } }
         }
-        var line = ""
-        line.reserveCapacity(320)
-        let fields = merged.sorted { $0.key < $1.key }
-        switch format {
-        case .text:
-            line += Timestamp.now()
-            line += " "
-            line += event.level.rawValue
-            line += " "
-            line += label
-            line += ": "
-            Self.appendEscapingControls(event.message.description, to: &line)
-            for (key, value) in fields {
+        var fields = Fields(start: self, level: event.level, message: event.message.description)
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) { fields.add(key, value) }
+        sink.write(fields.finished())
+    }
+
+    /// Whether ``write(level:message:fields:)`` writes what `log(event:)` would: the handler adds no metadata of
+    /// its own.
+    var writesFieldsDirectly: Bool { metadata.isEmpty && metadataProvider == nil }
+
+    /// Writes one line whose fields `body` adds in key order, without building `Logger.Metadata` and sorting it: the
+    /// decision line's path, once per webhook. Only when ``writesFieldsDirectly``; the caller checks the level.
+    func write(level: Logger.Level, message: String, fields body: (inout Fields) -> Void) {
+        var fields = Fields(start: self, level: level, message: message)
+        body(&fields)
+        sink.write(fields.finished())
+    }
+
+    /// A line being written: the head (time, level, label, message), then each field as it is added.
+    struct Fields: LineFields {
+        private var line = ""
+        private let format: LogFormat
+
+        fileprivate init(start handler: LogLineHandler, level: Logger.Level, message: String) {
+            format = handler.format
+            line.reserveCapacity(320)
+            switch format {
+            case .text:
+                Timestamp.append(to: &line)
                 line += " "
-                line += key
-                line += "="
-                switch value {
-                case .string(let string): Self.appendTextValue(string, to: &line)
-                default: Self.appendTextValue(value.description, to: &line)
-                }
+                line += level.rawValue
+                line += " "
+                line += handler.label
+                line += ": "
+                LogLineHandler.appendEscapingControls(message, to: &line)
+            case .json:
+                line += #"{"ts":""#
+                Timestamp.append(to: &line)
+                line += #"","level":""#
+                line += level.rawValue
+                line += #"","label":""#
+                JSONString.appendEscaped(handler.label, to: &line)
+                line += #"","msg":""#
+                JSONString.appendEscaped(message, to: &line)
+                line += "\""
             }
-        case .json:
-            line += #"{"ts":""#
-            line += Timestamp.now()
-            line += #"","level":""#
-            line += event.level.rawValue
-            line += #"","label":""#
-            JSONString.appendEscaped(label, to: &line)
-            line += #"","msg":""#
-            JSONString.appendEscaped(event.message.description, to: &line)
-            line += "\""
-            for (key, value) in fields where !Self.reservedKeys.contains(key) {
+        }
+
+        mutating func add(_ key: String, _ value: Logger.Metadata.Value) {
+            switch (format, value) {
+            case (.text, .string(let string)): add(key, string)
+            case (.text, _): add(key, value.description)
+            case (.json, _):
+                guard !LogLineHandler.reservedKeys.contains(key) else { return }
                 line += ",\""
                 JSONString.appendEscaped(key, to: &line)
                 line += "\":"
-                Self.appendJSON(value, to: &line)
+                LogLineHandler.appendJSON(value, to: &line)
             }
-            line += "}"
         }
-        line += "\n"
-        sink.write(line)
+
+        mutating func add(_ key: String, _ value: String) {
+            switch format {
+            case .text:
+                line += " "
+                line += key
+                line += "="
+                LogLineHandler.appendTextValue(value, to: &line)
+            case .json:
+                guard !LogLineHandler.reservedKeys.contains(key) else { return }
+                line += ",\""
+                JSONString.appendEscaped(key, to: &line)
+                line += "\":\""
+                JSONString.appendEscaped(value, to: &line)
+                line += "\""
+            }
+        }
+
+        fileprivate consuming func finished() -> String {
+            if format == .json { line += "}" }
+            line += "\n"
+            return line
+        }
     }
 
-    private static let reservedKeys: Set<String> = ["ts", "level", "label", "msg"]
+    fileprivate static let reservedKeys: Set<String> = ["ts", "level", "label", "msg"]
 
     /// A text-format value: as is when it is plain, else in double quotes with `"`, `\` and control characters
     /// escaped, so a value (a header a stranger sent) is always one field on one line.
@@ -137,7 +178,7 @@ public struct LogLineHandler: LogHandler {
         }
     }
 
-    private static func appendJSON(_ value: Logger.Metadata.Value, to line: inout String) {
+    fileprivate static func appendJSON(_ value: Logger.Metadata.Value, to line: inout String) {
         switch value {
         case .string(let string):
             line += "\""
@@ -168,26 +209,35 @@ public struct LogLineHandler: LogHandler {
     }
 }
 
+/// Where a log line's fields go, one key and text value at a time: a line being written, or `Logger.Metadata`.
+protocol LineFields {
+    mutating func add(_ key: String, _ value: String)
+}
+
+extension Logger.Metadata: LineFields {
+    mutating func add(_ key: String, _ value: String) { self[key] = .string(value) }
+}
+
 /// UTC timestamps like `2026-11-26T20:15:34.123Z`, formatted without Foundation's formatters.
 enum Timestamp {
     /// `2026-11-26T20:15:34.` for the current second, rebuilt when the second changes.
     private static let prefix = Mutex<(second: Int, text: String)>((-1, ""))
 
-    static func now() -> String {
+    /// Appends the current time to `line`, with no string of its own.
+    static func append(to line: inout String) {
         // Not `clock_gettime`: which module declares `struct timespec`, and so whether its members are visible
         // here under MemberImportVisibility, differs between debug and release builds.
         let now = Date().timeIntervalSince1970
         let second = Int(now)
         let milliseconds = min(999, Int((now - Double(second)) * 1000))
-        var text = prefix.withLock { cached in
+        line += prefix.withLock { cached in
             if cached.second != second { cached = (second, format(second)) }
             return cached.text
         }
-        text.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds / 100)))
-        text.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10)))
-        text.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds % 10)))
-        text.unicodeScalars.append("Z")
-        return text
+        line.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds / 100)))
+        line.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10)))
+        line.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds % 10)))
+        line.unicodeScalars.append("Z")
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.` in UTC.
