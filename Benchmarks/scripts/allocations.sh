@@ -5,6 +5,7 @@
 # read before and after, divided by COUNT. docs/performance.md, "Allocations per webhook".
 #
 #   Benchmarks/scripts/allocations.sh [COUNT=2500]
+#   SWITCHBOARD=/path/to/older/switchboard Benchmarks/scripts/allocations.sh     another build of Switchboard
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -54,7 +55,7 @@ measure() {
     grep MALLOCS "$log" | awk -v n="$count" '{ c[NR] = $2 } END { printf "%.1f allocations per webhook\n", (c[2] - c[1]) / n }'
 }
 
-SWITCHBOARD_SIGNING_KEY=whsec_allocations LD_PRELOAD=$work/malloc-count.so "$root/.build/release/switchboard" serve \
+SWITCHBOARD_SIGNING_KEY=whsec_allocations LD_PRELOAD=$work/malloc-count.so "${SWITCHBOARD:-$root/.build/release/switchboard}" serve \
     --routes "$work/routes.yaml" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 > "$work/serve.log" 2>&1 &
 pids+=($!)
 port=""
