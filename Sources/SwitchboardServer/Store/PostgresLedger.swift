@@ -7,7 +7,7 @@ import Synchronization
 
 /// The ``CallLedger`` every replica shares through PostgreSQL (`serve --store`; docs/operations.md#shared-state).
 ///
-/// - Call slots are rows of `switchboard_leases`, taken by one statement (`switchboard_route_many`) that locks the
+/// - Call slots are rows of `switchboard_leases`, taken by one statement (`switchboard_route_batch`) that locks the
 ///   backend's row while it counts: replicas deciding at once never put a backend over its `max_calls`.
 /// - Drain flags are rows of `switchboard_backends`; retry answers are rows of `switchboard_deliveries`.
 /// - Decisions read counts and drain flags from a view refreshed every ``StoreSettings/refreshInterval``
@@ -30,7 +30,7 @@ public final class PostgresLedger: CallLedger {
     /// Calls answered while the store is unavailable, and the answers this replica gave (its retry cache).
     let local: CapacityLedger
     let view: Mutex<StoreView>
-    /// `switchboard_route_many`: the webhooks waiting for the database, sent together, by chosen backend (`""`:
+    /// `switchboard_route_batch`: the webhooks waiting for the database, sent together, by chosen backend (`""`:
     /// none). A name is added the first time a decision chooses it: the table's names, at most.
     private let routes = Mutex<[String: StoreBatcher<RouteEntry, RouteOutcome>]>([:])
     /// The `call.ended` events waiting for the database: the backend whose slot each one freed.
@@ -157,7 +157,7 @@ public final class PostgresLedger: CallLedger {
 
     // MARK: Deciding
 
-    /// Decides with the shared counts, then in one statement (`switchboard_route_many`, shared with the webhooks
+    /// Decides with the shared counts, then in one statement (`switchboard_route_batch`, shared with the webhooks
     /// deciding for the same backend meanwhile) finds an earlier answer to the delivery, or takes the slot and stores
     /// the answer. A backend the database finds full or draining is passed
     /// over and the call decided again, at most once per backend.
@@ -290,7 +290,7 @@ public final class PostgresLedger: CallLedger {
         }
     }
 
-    /// One batch of webhooks through `switchboard_route_many`: each entry's outcome, in order.
+    /// One batch of webhooks through `switchboard_route_batch`: each entry's outcome, in order.
     private static func route(
         _ entries: [StoreBatcher<RouteEntry, RouteOutcome>.Sent], client: PostgresClient, settings: StoreSettings,
         logger: Logger
@@ -298,12 +298,12 @@ public final class PostgresLedger: CallLedger {
         let statement = RouteBatchStatement(
             entries: entries, ttl: settings.deliveryTTL.wholeMilliseconds, replica: settings.replicaID
         )
-        var outcomes = [RouteOutcome?](repeating: nil, count: entries.count)
+        var outcomes = [RouteOutcome](repeating: RouteOutcome(outcome: "fresh"), count: entries.count)
         for try await (index, outcome) in try await client.execute(statement, logger: logger) {
-            guard outcomes.indices.contains(index - 1) else { throw StoreError("switchboard_route_many: no entry \(index)") }
+            guard outcomes.indices.contains(index - 1) else { throw StoreError("switchboard_route_batch: no entry \(index)") }
             outcomes[index - 1] = outcome
         }
-        return outcomes.compactMap { $0 }
+        return outcomes
     }
 
     /// One batch of `call.ended` events: each call's slot deleted and the call marked ended; the backend whose slot
@@ -466,7 +466,7 @@ extension SHA256Digest {
     }
 }
 
-/// One webhook's part of a `switchboard_route_many` statement: the decision to store and the slot to take.
+/// One webhook's part of a `switchboard_route_batch` statement: the decision to store and the slot to take.
 struct RouteEntry: Sendable {
     var requestID: String
     var digest: String
@@ -479,17 +479,17 @@ struct RouteEntry: Sendable {
     var url: String?
 }
 
-/// One entry's outcome in `switchboard_route_many` (as `switchboard_route` answers, or `expired`), and the
+/// One entry's outcome in `switchboard_route_batch` (as `switchboard_route` answers, or `expired`), and the
 /// delivery's answer when the row carries one.
 struct RouteOutcome: Sendable {
     var outcome: String
     var stored: StoredDelivery?
 }
 
-/// `switchboard_route_many`, prepared once per connection: a batch's one statement is parsed and planned once, not
+/// `switchboard_route_batch`, prepared once per connection: a batch's one statement is parsed and planned once, not
 /// for every batch. Each column of the entries goes as one array.
 struct RouteBatchStatement: PostgresPreparedStatement {
-    static let sql = "SELECT * FROM switchboard_route_many($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    static let sql = "SELECT * FROM switchboard_route_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     static let bindingDataTypes: [PostgresDataType] = [
         .textArray, .textArray, .int8, .textArray, .textArray, .int8Array, .int8Array, .text, .textArray, .textArray,
         .textArray, .int8Array,

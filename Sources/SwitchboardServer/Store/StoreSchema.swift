@@ -281,10 +281,14 @@ public enum StoreSchema {
         // Version 4: every lease looked up by its call ID alone, so by the primary key whatever the planner
         // estimates. The check for a call's live slot also named the backend, and a cached plan could scan the
         // backend's whole (backend, expires_at) range for it; a release of several calls by `= ANY` was planned as a
-        // sequential scan once the table looked small. Both grow with the live calls. Rows are returned with
-        // RETURN NEXT, and a fresh entry's columns (which its caller has) are left empty.
+        // sequential scan once the table looked small. Both grow with the live calls.
+        //
+        // switchboard_route_batch is switchboard_route_many with that lookup, and rows only for the entries not
+        // stored fresh (at saturation almost every entry is fresh, and each row was a message to send and decode).
+        // It is a new function, so replicas of the previous release keep calling switchboard_route_many, unchanged,
+        // during a rolling update.
         """
-        CREATE OR REPLACE FUNCTION switchboard_route_many(
+        CREATE FUNCTION switchboard_route_batch(
             p_requests text[], p_digests text[], p_ttl_ms bigint, p_calls text[], p_backends text[], p_limits bigint[],
             p_lifetimes_ms bigint[], p_replica text, p_routes text[], p_actions text[], p_urls text[],
             p_waits_us bigint[]
@@ -357,8 +361,7 @@ public enum StoreSchema {
                         backend = excluded.backend, action = excluded.action, url = excluded.url, stored_at = now()
                     WHERE d.stored_at <= now() - p_ttl_ms * interval '1 millisecond';
                 IF FOUND THEN
-                    entry := i; outcome := 'fresh'; RETURN NEXT;
-                    CONTINUE;
+                    CONTINUE;  -- stored fresh: no row, the caller's default
                 END IF;
                 SELECT * INTO v_row FROM switchboard_deliveries d WHERE d.request_id = p_requests[i];
                 entry := i; outcome := 'raced';
