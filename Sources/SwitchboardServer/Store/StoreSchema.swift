@@ -286,7 +286,7 @@ public enum StoreSchema {
         // switchboard_route_batch is switchboard_route_many with that lookup, and rows only for the entries not
         // stored fresh (at saturation almost every entry is fresh, and each row was a message to send and decode).
         // It is a new function, so replicas of the previous release keep calling switchboard_route_many, unchanged,
-        // during a rolling update.
+        // during a rolling update; a later migration can drop that one once no such replica runs.
         """
         CREATE FUNCTION switchboard_route_batch(
             p_requests text[], p_digests text[], p_ttl_ms bigint, p_calls text[], p_backends text[], p_limits bigint[],
