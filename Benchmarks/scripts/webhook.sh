@@ -40,11 +40,13 @@ limited_routes "$work/routes-limits.yaml"
 [[ " $targets" != *"-store"* ]] || start_store
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-# CPU ticks of the throwaway PostgreSQL cluster's processes (0 without one).
+# CPU ticks of the throwaway PostgreSQL cluster's processes: its postmaster and every backend it started (0 without
+# a cluster). A backend that exits during the run takes its ticks with it; the pool's connections do not.
 db_ticks() {
     [[ -n $pg_dir ]] || { echo 0; return; }
-    local pid total=0
-    for pid in $(pgrep -x postgres); do total=$((total + $(ticks "$pid" 2>/dev/null || echo 0))); done
+    local postmaster pid total=0
+    postmaster=$(head -1 "$pg_dir/data/postmaster.pid")
+    for pid in "$postmaster" $(pgrep -P "$postmaster"); do total=$((total + $(ticks "$pid" 2>/dev/null || echo 0))); done
     echo "$total"
 }
 hz=$(getconf CLK_TCK)
