@@ -181,8 +181,8 @@ public final class CallRecorder: Service, Sendable {
             try await ledger.client.query(
                 """
                 INSERT INTO switchboard_call_ends (call_id, ended_at, duration_seconds)
-                SELECT call_id, at, nullif(duration, -1)
-                FROM unnest(\(ended.map(\.callID)), \(ended.map(\.at)), \(ended.map { $0.duration ?? -1 }))
+                SELECT call_id, at, duration
+                FROM unnest(\(ended.map(\.callID)), \(ended.map(\.at)), \(NullableArray(ended.map(\.duration))))
                     AS u(call_id, at, duration)
                 ON CONFLICT (call_id) DO NOTHING
                 """, logger: ledger.logger
@@ -275,29 +275,28 @@ public struct CallRecordSettings: Sendable {
 struct CallRecordRows {
     var decidedAt: [Date] = []
     var requestID: [String] = []
-    var callID: [String] = []
+    var callID: [String?] = []
     var caller: [String] = []
     var number: [String] = []
-    var callerFull: [String] = []
-    var numberFull: [String] = []
-    var route: [String] = []
-    var backend: [String] = []
+    var callerFull: [String?] = []
+    var numberFull: [String?] = []
+    var route: [String?] = []
+    var backend: [String?] = []
     var outcome: [String] = []
     var reason: [String] = []
     var tableVersion: [String] = []
 
-    /// Empty strings stand for NULL (`nullif` in the statement): arrays of optionals are not bound.
     init(_ records: [CallRecorder.Decided], counts: [String: Occupancy], settings: CallRecordSettings) {
         for record in records {
             decidedAt.append(record.at)
             requestID.append(record.requestID)
-            callID.append(record.call.id ?? "")
+            callID.append(record.call.id)
             caller.append(PhoneMask.mask(record.call.caller))
             number.append(PhoneMask.mask(record.call.number))
-            callerFull.append(settings.fullNumbers ? record.call.caller ?? "" : "")
-            numberFull.append(settings.fullNumbers ? record.call.number ?? "" : "")
-            route.append(record.decision.route ?? "")
-            backend.append(record.decision.backend ?? "")
+            callerFull.append(settings.fullNumbers ? record.call.caller : nil)
+            numberFull.append(settings.fullNumbers ? record.call.number : nil)
+            route.append(record.decision.route)
+            backend.append(record.decision.backend)
             outcome.append(Self.outcome(record.decision.answer))
             reason.append(Self.reason(record, counts: counts))
             tableVersion.append(record.snapshot.table.version)
@@ -309,11 +308,11 @@ struct CallRecordRows {
         WITH inserted AS (
             INSERT INTO switchboard_calls (decided_at, request_id, call_id, caller, number, caller_full, number_full,
                 route, backend, outcome, reason, replica, table_version)
-            SELECT x.decided_at, x.request_id, nullif(x.call_id, ''), x.caller, x.number, nullif(x.caller_full, ''),
-                nullif(x.number_full, ''), nullif(x.route, ''), nullif(x.backend, ''), x.outcome, x.reason,
-                \(replica), x.table_version
-            FROM unnest(\(decidedAt), \(requestID), \(callID), \(caller), \(number), \(callerFull), \(numberFull),
-                        \(route), \(backend), \(outcome), \(reason), \(tableVersion))
+            SELECT x.decided_at, x.request_id, x.call_id, x.caller, x.number, x.caller_full, x.number_full, x.route,
+                x.backend, x.outcome, x.reason, \(replica), x.table_version
+            FROM unnest(\(decidedAt), \(requestID), \(NullableArray(callID)), \(caller), \(number),
+                        \(NullableArray(callerFull)), \(NullableArray(numberFull)), \(NullableArray(route)),
+                        \(NullableArray(backend)), \(outcome), \(reason), \(tableVersion))
                 AS x(decided_at, request_id, call_id, caller, number, caller_full, number_full, route, backend,
                      outcome, reason, table_version)
             RETURNING id

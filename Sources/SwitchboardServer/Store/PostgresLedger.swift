@@ -505,14 +505,14 @@ struct RouteBatchStatement: PostgresPreparedStatement {
         bindings.append(entries.map(\.requestID))
         bindings.append(entries.map(\.digest))
         bindings.append(ttl)
-        try bindings.append(NullableArray(entries.map(\.call)))
-        try bindings.append(NullableArray(entries.map(\.backend)))
-        try bindings.append(NullableArray(entries.map { $0.limit.map(Int64.init) }))
+        bindings.append(NullableArray(entries.map(\.call)))
+        bindings.append(NullableArray(entries.map(\.backend)))
+        bindings.append(NullableArray(entries.map { $0.limit.map(Int64.init) }))
         bindings.append(entries.map(\.lifetime))
         bindings.append(replica)
-        try bindings.append(NullableArray(entries.map(\.route)))
+        bindings.append(NullableArray(entries.map(\.route)))
         bindings.append(entries.map(\.action))
-        try bindings.append(NullableArray(entries.map(\.url)))
+        bindings.append(NullableArray(entries.map(\.url)))
         bindings.append(self.entries.map { $0.remaining.wholeMicroseconds })
         return bindings
     }
@@ -543,36 +543,4 @@ struct ReleaseBatchStatement: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> (String, String) { try row.decode((String, String).self) }
-}
-
-/// A one-dimensional array whose elements may be NULL, in PostgreSQL's binary form (PostgresNIO encodes arrays
-/// of non-optional elements only).
-struct NullableArray<Element: PostgresArrayEncodable>: PostgresEncodable {
-    static var psqlType: PostgresDataType { Element.psqlArrayType }
-    static var psqlFormat: PostgresFormat { .binary }
-
-    var elements: [Element?]
-
-    init(_ elements: [Element?]) { self.elements = elements }
-
-    func encode<JSONEncoder: PostgresJSONEncoder>(
-        into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
-    ) throws {
-        buffer.writeInteger(Int32(elements.isEmpty ? 0 : 1))  // dimensions
-        buffer.writeInteger(Int32(elements.contains { $0 == nil } ? 1 : 0))  // has NULLs
-        buffer.writeInteger(Element.psqlType.rawValue)
-        guard !elements.isEmpty else { return }
-        buffer.writeInteger(Int32(elements.count))
-        buffer.writeInteger(Int32(1))  // lower bound
-        for element in elements {
-            guard let element else {
-                buffer.writeInteger(Int32(-1))
-                continue
-            }
-            let lengthAt = buffer.writerIndex
-            buffer.writeInteger(Int32(0))
-            try element.encode(into: &buffer, context: context)
-            buffer.setInteger(Int32(buffer.writerIndex - lengthAt - 4), at: lengthAt)
-        }
-    }
 }
