@@ -427,6 +427,180 @@ public enum StoreSchema {
         END
         $$
         """,
+    ], [
+        // Version 5: the same two functions with a few statements per batch instead of several per entry. Each
+        // statement inside a function costs the database an executor start and end, which cost more than the
+        // index lookups they wrap: the batch's locks are now taken in one statement, its fresh deliveries and live
+        // leases read in one each, its entries decided in the function's own variables, and its new leases and
+        // deliveries written in one statement each. Same arguments, same rows, same locks in the same order, so
+        // they are replaced in place and replicas of the previous release call them unchanged.
+        //
+        // A backend's live leases are counted only when one of the batch's entries for it has a limit, and only
+        // up to the highest such limit: past it, those entries are full whatever the exact count. Sequential and
+        // bitmap scans are off inside both, so every lookup by key stays an index scan in key order whatever the
+        // tables looked like when the plan was cached.
+        """
+        CREATE OR REPLACE FUNCTION switchboard_route_batch(
+            p_requests text[], p_digests text[], p_ttl_ms bigint, p_calls text[], p_backends text[], p_limits bigint[],
+            p_lifetimes_ms bigint[], p_replica text, p_routes text[], p_actions text[], p_urls text[],
+            p_waits_us bigint[]
+        ) RETURNS TABLE (entry integer, outcome text, digest text, route text, backend text, action text, url text)
+        LANGUAGE plpgsql SET enable_seqscan = off SET enable_bitmapscan = off AS $$
+        #variable_conflict use_column
+        DECLARE
+            v_names text[] := '{}';
+            v_draining boolean[] := '{}';
+            v_active bigint[] := '{}';
+            v_name text;
+            v_flag boolean;
+            v_cap bigint;
+            v_count bigint;
+            v_at integer;
+            -- Deliveries stored fresh, by request ID: the ones stored before this batch, then the batch's own.
+            v_requests text[];
+            v_digests text[];
+            v_routes text[];
+            v_backends text[];
+            v_actions text[];
+            v_urls text[];
+            -- Live leases, by call ID: the ones taken before this batch, then the batch's own.
+            v_leased text[];
+            v_lease_backends text[];
+            -- What the batch writes: one slot per call taken, and the entries whose answer it stores.
+            v_take_calls text[] := '{}';
+            v_take_backends text[] := '{}';
+            v_take_lifetimes bigint[] := '{}';
+            v_store integer[] := '{}';
+            v_written text[];
+            v_row switchboard_deliveries%ROWTYPE;
+        BEGIN
+            PERFORM pg_advisory_xact_lock(1398227524, keys.key)
+                FROM (SELECT DISTINCT hashtext(k) AS key FROM unnest(p_requests || p_calls) AS k
+                      WHERE k IS NOT NULL ORDER BY 1) AS keys;
+            FOR v_name IN SELECT DISTINCT b FROM unnest(p_backends) AS b WHERE b IS NOT NULL ORDER BY 1 LOOP
+                INSERT INTO switchboard_backends (name) VALUES (v_name) ON CONFLICT (name) DO NOTHING;
+                SELECT b.draining INTO v_flag FROM switchboard_backends b WHERE b.name = v_name FOR UPDATE;
+                SELECT max(t.l) INTO v_cap FROM unnest(p_backends, p_limits) AS t(b, l) WHERE t.b = v_name;
+                v_count := 0;
+                IF v_cap IS NOT NULL THEN
+                    SELECT count(*) INTO v_count FROM (
+                        SELECT 1 FROM switchboard_leases l WHERE l.backend = v_name AND l.expires_at > now() LIMIT v_cap
+                    ) AS live;
+                END IF;
+                v_names := v_names || v_name;
+                v_draining := v_draining || v_flag;
+                v_active := v_active || v_count;
+            END LOOP;
+            SELECT array_agg(d.request_id), array_agg(d.digest), array_agg(d.route), array_agg(d.backend),
+                   array_agg(d.action), array_agg(d.url)
+                INTO v_requests, v_digests, v_routes, v_backends, v_actions, v_urls
+                FROM switchboard_deliveries d
+                WHERE d.request_id = ANY(p_requests) AND d.stored_at > now() - p_ttl_ms * interval '1 millisecond';
+            IF array_length(v_names, 1) > 0 THEN
+                SELECT array_agg(l.call_id), array_agg(l.backend) INTO v_leased, v_lease_backends
+                    FROM switchboard_leases l WHERE l.call_id = ANY(p_calls) AND l.expires_at > now();
+            END IF;
+            FOR i IN 1 .. coalesce(array_length(p_requests, 1), 0) LOOP
+                IF clock_timestamp() > statement_timestamp() + p_waits_us[i] * interval '1 microsecond' THEN
+                    entry := i; outcome := 'expired'; RETURN NEXT;
+                    CONTINUE;
+                END IF;
+                v_at := array_position(v_requests, p_requests[i]);
+                IF v_at IS NOT NULL THEN
+                    entry := i;
+                    outcome := CASE WHEN v_digests[v_at] = p_digests[i] THEN 'retry' ELSE 'conflict' END;
+                    digest := v_digests[v_at]; route := v_routes[v_at]; backend := v_backends[v_at];
+                    action := v_actions[v_at]; url := v_urls[v_at];
+                    RETURN NEXT;
+                    digest := NULL; route := NULL; backend := NULL; action := NULL; url := NULL;
+                    CONTINUE;
+                END IF;
+                IF p_backends[i] IS NOT NULL AND p_calls[i] IS NOT NULL THEN
+                    v_at := array_position(v_leased, p_calls[i]);
+                    IF v_at IS NULL OR v_lease_backends[v_at] <> p_backends[i] THEN
+                        v_at := array_position(v_names, p_backends[i]);
+                        IF v_draining[v_at] THEN
+                            entry := i; outcome := 'draining'; RETURN NEXT;
+                            CONTINUE;
+                        END IF;
+                        IF p_limits[i] IS NOT NULL AND v_active[v_at] >= p_limits[i] THEN
+                            entry := i; outcome := 'full'; RETURN NEXT;
+                            CONTINUE;
+                        END IF;
+                        v_active[v_at] := v_active[v_at] + 1;
+                        -- One row per call: a later entry that moves a call this batch gave a slot moves that row.
+                        v_at := array_position(v_take_calls, p_calls[i]);
+                        IF v_at IS NULL THEN
+                            v_take_calls := v_take_calls || p_calls[i];
+                            v_take_backends := v_take_backends || p_backends[i];
+                            v_take_lifetimes := v_take_lifetimes || p_lifetimes_ms[i];
+                        ELSE
+                            v_take_backends[v_at] := p_backends[i];
+                            v_take_lifetimes[v_at] := p_lifetimes_ms[i];
+                        END IF;
+                        v_at := array_position(v_leased, p_calls[i]);
+                        IF v_at IS NULL THEN
+                            v_leased := v_leased || p_calls[i];
+                            v_lease_backends := v_lease_backends || p_backends[i];
+                        ELSE
+                            v_lease_backends[v_at] := p_backends[i];
+                        END IF;
+                    END IF;
+                END IF;
+                -- Stored below with the others; a later entry with this request ID is its retry.
+                v_store := v_store || i;
+                v_requests := v_requests || p_requests[i];
+                v_digests := v_digests || p_digests[i];
+                v_routes := v_routes || p_routes[i];
+                v_backends := v_backends || p_backends[i];
+                v_actions := v_actions || p_actions[i];
+                v_urls := v_urls || p_urls[i];
+            END LOOP;
+            IF array_length(v_take_calls, 1) > 0 THEN
+                INSERT INTO switchboard_leases (call_id, backend, replica, expires_at)
+                    SELECT t.c, t.b, p_replica, now() + t.l * interval '1 millisecond'
+                    FROM unnest(v_take_calls, v_take_backends, v_take_lifetimes) AS t(c, b, l)
+                    ON CONFLICT (call_id) DO UPDATE SET backend = excluded.backend, replica = excluded.replica,
+                        taken_at = now(), expires_at = excluded.expires_at;
+            END IF;
+            IF array_length(v_store, 1) > 0 THEN
+                WITH stored AS (
+                    INSERT INTO switchboard_deliveries AS d (request_id, digest, route, backend, action, url)
+                        SELECT p_requests[s.n], p_digests[s.n], p_routes[s.n], p_backends[s.n], p_actions[s.n],
+                               p_urls[s.n]
+                        FROM unnest(v_store) AS s(n)
+                        ON CONFLICT (request_id) DO UPDATE SET digest = excluded.digest, route = excluded.route,
+                            backend = excluded.backend, action = excluded.action, url = excluded.url,
+                            stored_at = now()
+                        WHERE d.stored_at <= now() - p_ttl_ms * interval '1 millisecond'
+                        RETURNING d.request_id)
+                SELECT array_agg(stored.request_id) INTO v_written FROM stored;
+                -- An answer stored since it was read stands (no route function's: they hold the request ID's lock).
+                IF coalesce(array_length(v_written, 1), 0) < array_length(v_store, 1) THEN
+                    FOREACH v_at IN ARRAY v_store LOOP
+                        CONTINUE WHEN p_requests[v_at] = ANY(v_written);
+                        SELECT * INTO v_row FROM switchboard_deliveries d WHERE d.request_id = p_requests[v_at];
+                        entry := v_at; outcome := 'raced';
+                        digest := v_row.digest; route := v_row.route; backend := v_row.backend;
+                        action := v_row.action; url := v_row.url;
+                        RETURN NEXT;
+                    END LOOP;
+                END IF;
+            END IF;
+        END
+        $$
+        """,
+        """
+        CREATE OR REPLACE FUNCTION switchboard_release_many(p_calls text[])
+        RETURNS TABLE (call_id text, backend text)
+        LANGUAGE plpgsql SET enable_seqscan = off SET enable_bitmapscan = off AS $$
+        #variable_conflict use_column
+        BEGIN
+            RETURN QUERY DELETE FROM switchboard_leases l WHERE l.call_id = ANY(p_calls) RETURNING l.call_id, l.backend;
+            INSERT INTO switchboard_ended (call_id) SELECT unnest(p_calls) ON CONFLICT (call_id) DO NOTHING;
+        END
+        $$
+        """,
     ]]
 
     /// The newest schema version this binary knows.
