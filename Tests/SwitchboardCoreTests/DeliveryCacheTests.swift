@@ -68,4 +68,62 @@ struct DeliveryCacheTests {
         #expect(cache.lookup(requestID: "request-999999", digest: digest, now: start + .milliseconds(999_999)) == .hit(Self.answer))
         #expect(cache.lookup(requestID: "request-989999", digest: digest, now: start + .milliseconds(999_999)) == .miss)
     }
+
+    /// The cache against a plain model of its ring (places in storing order, superseded ones kept until their turn,
+    /// capacity counted in places) over many random stores and lookups of a small pool of IDs: repeats, retries,
+    /// conflicts, expiry, eviction and re-stores, so its index is probed, grown and shifted every way.
+    @Test func agreesWithAModelOverRandomOperations() {
+        struct Place { var id: String; var digest: String; var decision: RouteDecision; var at: Int; var live: Bool }
+        let capacity = 37, ttl = 1_000
+        let cache = DeliveryCache(capacity: capacity, ttl: .milliseconds(ttl))
+        var model: [Place] = []
+        func find(_ id: String) -> Int? { model.lastIndex { $0.live && $0.id == id } }
+        func answer(_ index: Int?, _ digest: String, _ now: Int) -> DeliveryCache.Lookup {
+            guard let index, now - model[index].at < ttl else { return .miss }
+            return model[index].digest == digest ? .hit(model[index].decision) : .conflict
+        }
+        var random = SplitMix64(seed: 7)
+        let start = ContinuousClock.now
+        var now = 0
+        for _ in 0..<200_000 {
+            now += Int(random.next() % 40)
+            let id = "request-\(random.next() % 120)"
+            let digest = ["a", "b"][Int(random.next() % 8 == 0 ? 1 : 0)]
+            let instant = start + .milliseconds(now)
+            if random.next() % 2 == 0 {
+                let found = cache.lookup(requestID: id, digest: Self.digest(digest), now: instant)
+                #expect(found == answer(find(id), digest, now))
+                if found != answer(find(id), digest, now) { return }
+                continue
+            }
+            let decision = random.next() % 2 == 0 ? Self.answer : Self.other
+            let expected: DeliveryCache.Lookup
+            if case let found = answer(find(id), digest, now), found != .miss {
+                expected = found
+            } else {
+                if let index = find(id) { model[index].live = false }
+                while let first = model.first, !first.live || now - first.at >= ttl { model.removeFirst() }
+                if model.count == capacity { model.removeFirst() }
+                model.append(Place(id: id, digest: digest, decision: decision, at: now, live: true))
+                expected = .miss
+            }
+            let stored = cache.store(requestID: id, digest: Self.digest(digest), decision: decision, now: instant)
+            #expect(stored == expected)
+            if stored != expected { return }
+        }
+        #expect(cache.count == model.filter(\.live).count)
+    }
+}
+
+/// A small seeded generator, so a failure replays.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -15,20 +15,28 @@ public final class DeliveryCache: Sendable {
         case conflict
     }
 
+    /// A remembered answer. Entries sit in `State.entries` in the order they were stored, a ring once it is full.
     private struct Entry {
+        var requestID: String
+        var hash: Int
         var digest: SHA256Digest
         var decision: RouteDecision
         var storedAt: ContinuousClock.Instant
-        /// Its position in `State.order`.
-        var slot: Int
+        /// False once evicted or stored again in a newer entry: its place in the ring waits for its turn to go.
+        var live: Bool
     }
 
+    /// The ring of entries, and an open-addressing index over its live ones: each request ID is hashed once per
+    /// lookup or store, and nothing is allocated once the ring is full.
     private struct State {
-        var entries: [String: Entry] = [:]
-        /// Insertion order as a ring of IDs; `head` is the oldest.
-        var order: [String?]
+        var entries: [Entry] = []
+        /// The oldest entry's place in the ring, and how many places from it are taken (live or not).
         var head = 0
-        var count = 0
+        var used = 0
+        var live = 0
+        /// Linear probing: a ring place plus one, 0 for an empty bucket. At most half full, so probes stay short.
+        var buckets = [Int](repeating: 0, count: 16)
+        var mask: Int { buckets.count - 1 }
     }
 
     /// Twice the signature window, so a retry re-signed late still finds its answer.
@@ -45,7 +53,7 @@ public final class DeliveryCache: Sendable {
         precondition(capacity > 0, "capacity must be positive")
         self.capacity = capacity
         self.ttl = ttl
-        self.state = Mutex(State(order: Array(repeating: nil, count: capacity)))
+        self.state = Mutex(State())
     }
 
     public static func digest(_ body: UnsafeRawBufferPointer) -> SHA256Digest {
@@ -55,9 +63,12 @@ public final class DeliveryCache: Sendable {
     }
 
     public func lookup(requestID: String, digest: SHA256Digest, now: ContinuousClock.Instant = .now) -> Lookup {
-        state.withLock { state in
-            guard let entry = state.entries[requestID], now - entry.storedAt < ttl else { return .miss }
-            return entry.digest == digest ? .hit(entry.decision) : .conflict
+        let hash = requestID.hashValue
+        return state.withLock { state in
+            guard let (_, place) = Self.find(requestID, hash: hash, in: state),
+                now - state.entries[place].storedAt < ttl
+            else { return .miss }
+            return state.entries[place].digest == digest ? .hit(state.entries[place].decision) : .conflict
         }
     }
 
@@ -66,35 +77,89 @@ public final class DeliveryCache: Sendable {
     public func store(
         requestID: String, digest: SHA256Digest, decision: RouteDecision, now: ContinuousClock.Instant = .now
     ) -> Lookup {
-        state.withLock { state in
-            if let entry = state.entries[requestID], now - entry.storedAt < ttl {
-                return entry.digest == digest ? .hit(entry.decision) : .conflict
+        let hash = requestID.hashValue
+        return state.withLock { state in
+            if let (bucket, place) = Self.find(requestID, hash: hash, in: state) {
+                if now - state.entries[place].storedAt < ttl {
+                    return state.entries[place].digest == digest ? .hit(state.entries[place].decision) : .conflict
+                }
+                Self.unlink(bucket: bucket, place: place, &state)
             }
-            // Drop expired entries from the old end, then make room.
-            while state.count > 0,
-                state.order[state.head].flatMap({ state.entries[$0] }).map({ $0.slot != state.head || now - $0.storedAt >= ttl }) ?? true
-            {
-                Self.evictOldest(&state, capacity: capacity)
+            // Drop expired and superseded entries from the old end, then make room.
+            while state.used > 0, !state.entries[state.head].live || now - state.entries[state.head].storedAt >= ttl {
+                evictOldest(&state)
             }
-            if state.count == capacity { Self.evictOldest(&state, capacity: capacity) }
-            let slot = (state.head + state.count) % capacity
-            state.order[slot] = requestID
-            state.count += 1
-            state.entries[requestID] = Entry(digest: digest, decision: decision, storedAt: now, slot: slot)
+            if state.used == capacity { evictOldest(&state) }
+            if 2 * (state.live + 1) > state.buckets.count { Self.grow(&state) }
+            let place = (state.head + state.used) % capacity
+            let entry = Entry(
+                requestID: requestID, hash: hash, digest: digest, decision: decision, storedAt: now, live: true
+            )
+            if place == state.entries.count { state.entries.append(entry) } else { state.entries[place] = entry }
+            state.used += 1
+            state.live += 1
+            Self.index(place, hash: hash, &state)
             return .miss
         }
     }
 
     /// Entries currently held.
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { state.withLock { $0.live } }
 
-    private static func evictOldest(_ state: inout State, capacity: Int) {
-        if let id = state.order[state.head] {
-            // An expired ID stored again sits in a newer slot; only the entry that owns this slot goes.
-            if state.entries[id]?.slot == state.head { state.entries[id] = nil }
-            state.order[state.head] = nil
+    // MARK: The index
+
+    /// The bucket and ring place of the live entry for `requestID`.
+    private static func find(_ requestID: String, hash: Int, in state: State) -> (bucket: Int, place: Int)? {
+        var bucket = hash & state.mask
+        while state.buckets[bucket] != 0 {
+            let place = state.buckets[bucket] - 1
+            if state.entries[place].hash == hash, state.entries[place].requestID == requestID { return (bucket, place) }
+            bucket = (bucket + 1) & state.mask
         }
-        state.head = (state.head + 1) % capacity
-        state.count -= 1
+        return nil
+    }
+
+    private static func index(_ place: Int, hash: Int, _ state: inout State) {
+        var bucket = hash & state.mask
+        while state.buckets[bucket] != 0 { bucket = (bucket + 1) & state.mask }
+        state.buckets[bucket] = place + 1
+    }
+
+    /// Takes a live entry out of the index; its place in the ring stays until the ring reaches it.
+    private static func unlink(bucket: Int, place: Int, _ state: inout State) {
+        state.entries[place].live = false
+        state.live -= 1
+        // Backward-shift deletion: every entry after the hole that could sit in it moves up, so no probe for a
+        // later entry ever stops early at an empty bucket.
+        var hole = bucket
+        var next = (bucket + 1) & state.mask
+        while state.buckets[next] != 0 {
+            let home = state.entries[state.buckets[next] - 1].hash & state.mask
+            if (next - home) & state.mask >= (next - hole) & state.mask {
+                state.buckets[hole] = state.buckets[next]
+                hole = next
+            }
+            next = (next + 1) & state.mask
+        }
+        state.buckets[hole] = 0
+    }
+
+    /// Twice the buckets, the live entries indexed again.
+    private static func grow(_ state: inout State) {
+        state.buckets = [Int](repeating: 0, count: 2 * state.buckets.count)
+        for place in state.entries.indices where state.entries[place].live {
+            index(place, hash: state.entries[place].hash, &state)
+        }
+    }
+
+    private func evictOldest(_ state: inout State) {
+        let head = state.head
+        if state.entries[head].live {
+            var bucket = state.entries[head].hash & state.mask
+            while state.buckets[bucket] != head + 1 { bucket = (bucket + 1) & state.mask }
+            Self.unlink(bucket: bucket, place: head, &state)
+        }
+        state.head = (head + 1) % capacity
+        state.used -= 1
     }
 }
