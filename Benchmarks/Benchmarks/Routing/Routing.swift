@@ -95,6 +95,25 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(try! RoutingTable(yaml: large))
         }
     }
+
+    // The retry cache at its default capacity, full: a lookup that misses and the store of the fresh answer, as
+    // each webhook does, for IDs shaped like Inkbox's.
+    let ids = (0..<200_000).map { "\(UUID().uuidString.lowercased())-\($0)" }
+    let digest = DeliveryCache.digest(UnsafeRawBufferPointer(start: nil, count: 0))
+    let decision = RouteDecision(route: "support", backend: "support-a", answer: .answer(url: "wss://a.example/calls"))
+    let cache = DeliveryCache()
+    for id in ids.prefix(60_000) { _ = cache.store(requestID: id, digest: digest, decision: decision) }
+    let next = Mutex(60_000)
+    Benchmark("retry cache, full: lookup and store of a new ID") { benchmark in
+        var at = next.withLock { $0 }
+        for _ in benchmark.scaledIterations {
+            let id = ids[at]
+            blackHole(cache.lookup(requestID: id, digest: digest))
+            blackHole(cache.store(requestID: id, digest: digest, decision: decision))
+            at = at + 1 == ids.count ? 0 : at + 1
+        }
+        next.withLock { $0 = at }
+    }
 }
 
 /// Generated tables.
