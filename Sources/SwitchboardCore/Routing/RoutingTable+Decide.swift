@@ -14,11 +14,17 @@ extension RoutingTable {
         let context = CallContext(call: call, numberInfo: call.number.flatMap { numbers[$0] })
         var matched: Int?
         index.forEachCandidate(number: call.number, caller: call.caller) { position in
-            guard routes[position].conditions.allSatisfy({ $0.holds(in: context, at: now) }) else { return false }
+            guard holds(routes[position].conditions, context, now) else { return false }
             matched = position
             return true
         }
         return resolve(matched, context: context, health: health, occupancy: occupancy, trace: nil)
+    }
+
+    /// Whether every condition holds, each read in place (iterating would copy every condition it passes).
+    private func holds(_ conditions: [Condition], _ context: CallContext, _ now: Date) -> Bool {
+        for index in conditions.indices where !conditions[index].holds(in: context, at: now) { return false }
+        return true
     }
 
     /// The same decision as `decide`, with the reasoning: why each earlier route did not match and how the
@@ -71,11 +77,11 @@ extension RoutingTable {
         var skipped: [SkippedBackend] = []
         var decision: RouteDecision?
         if let matched {
-            let route = routes[matched]
-            trace?.steps.append("route '\(route.name)' → \(name(of: route.target))")
+            trace?.steps.append("route '\(routes[matched].name)' → \(name(of: routes[matched].target))")
             decision = resolve(
-                route.target, selector: route.selector, route: routeName, context, health, occupancy, &skipped, trace)
-            if decision == nil, let fallback = route.fallback {
+                routes[matched].target, selector: routes[matched].selector, route: routeName, context, health,
+                occupancy, &skipped, trace)
+            if decision == nil, let fallback = routes[matched].fallback {
                 trace?.steps.append("route fallback → \(name(of: fallback))")
                 decision = resolve(fallback, selector: nil, route: routeName, context, health, occupancy, &skipped, trace)
             }
@@ -197,9 +203,8 @@ extension RoutingTable {
     }
 
     private func answer(backend index: Int, route: String?, _ context: CallContext) -> RouteDecision {
-        let backend = backends[index]
-        let url = backend.url.render(call: context, route: route ?? "", backend: backend.name)
-        return RouteDecision(route: route, backend: backend.name, answer: .answer(url: url))
+        let url = backends[index].url.render(call: context, route: route ?? "", backend: backends[index].name)
+        return RouteDecision(route: route, backend: backends[index].name, answer: .answer(url: url))
     }
 }
 

@@ -88,18 +88,21 @@ public final class CapacityLedger: CallLedger {
         _ call: IncomingCall, in snapshot: RoutingState.Snapshot, at instant: Date = Date(),
         now: ContinuousClock.Instant = .now, baseline: [String: Occupancy] = [:]
     ) -> RouteDecision {
-        let table = snapshot.table
+        // The table is read through the snapshot, never copied: a copy would retain each of its arrays, shared
+        // by every request.
         let (decision, earlier) = state.withLock { state in
-            let decision = table.decide(call, health: snapshot.health, at: instant) { index in
-                let name = table.backends[index].name
+            let decision = snapshot.table.decide(call, health: snapshot.health, at: instant) { index in
+                let name = snapshot.table.backends[index].name
                 let own = state.backends[name].map { Occupancy(active: $0.active, draining: $0.draining) } ?? .idle
                 guard !baseline.isEmpty, let base = baseline[name] else { return own }
                 return Occupancy(active: base.active + own.active, draining: base.draining || own.draining)
             }
-            guard let name = decision.backend, let callID = call.id, let index = table.backendIndex(named: name) else {
+            guard let name = decision.backend, let callID = call.id,
+                let index = snapshot.table.backendIndex(named: name)
+            else {
                 return (decision, false)
             }
-            let lifetime = table.backends[index].maxCallDuration
+            let lifetime = snapshot.table.backends[index].maxCallDuration
             return (decision, Self.take(&state, callID: callID, backend: name, until: now + lifetime))
         }
         if earlier { earlierDeadline.signal() }
