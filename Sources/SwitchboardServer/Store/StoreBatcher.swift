@@ -11,7 +11,9 @@ import Synchronization
 /// past their deadline with ``BudgetExceeded`` whether they are queued or sent; a late answer is dropped. A batch
 /// whose every entry gave up is cancelled and stops counting as in flight, so a database that stopped answering
 /// never holds up the batches after it (the pool bounds what it holds). Entries are answered by resuming their
-/// continuations directly: no task per entry, one per batch.
+/// continuations directly: no task per entry, one per batch. A continuation is resumed only by whoever removed its
+/// waiter from the state under the lock, so exactly once: unchecked continuations, without a checked one's
+/// allocation per entry.
 final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
     /// Sends one batch; answers one value per entry, in order.
     typealias Send = @Sendable ([Sent]) async throws -> [Answer]
@@ -24,7 +26,7 @@ final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
     }
 
     private struct Waiter {
-        var continuation: CheckedContinuation<Answer, any Error>
+        var continuation: UnsafeContinuation<Answer, any Error>
         var deadline: NIODeadline
         /// The batch that carries it, once sent.
         var batch: UInt64?
@@ -67,7 +69,7 @@ final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
     /// The entry's answer, from the batch that carried it.
     /// - Throws: ``BudgetExceeded`` past the budget, or the batch's error.
     func submit(_ entry: Entry) async throws -> Answer {
-        try await withCheckedThrowingContinuation { continuation in
+        try await withUnsafeThrowingContinuation { continuation in
             let (armAt, batch) = state.withLock { state -> (NIODeadline?, (UInt64, [(id: UInt64, sent: Sent)])?) in
                 let id = state.nextID
                 state.nextID += 1
@@ -133,7 +135,7 @@ final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
     private func finish(_ batch: UInt64, _ ids: [UInt64], _ result: Result<[Answer], any Error>) {
         let (continuations, next) = state.withLock { state in
             guard state.batches.removeValue(forKey: batch) != nil else {
-                return ([CheckedContinuation<Answer, any Error>?](), takeBatch(&state))
+                return ([UnsafeContinuation<Answer, any Error>?](), takeBatch(&state))
             }
             return (ids.map { state.waiters.removeValue(forKey: $0)?.continuation }, takeBatch(&state))
         }
@@ -154,7 +156,7 @@ final class StoreBatcher<Entry: Sendable, Answer: Sendable>: Sendable {
     private func expire() {
         let (expired, abandoned, armAt, next) = state.withLock { state in
             let now = NIODeadline.now()
-            var expired: [CheckedContinuation<Answer, any Error>] = []
+            var expired: [UnsafeContinuation<Answer, any Error>] = []
             var abandoned: [Task<Void, Never>] = []
             while let id = state.deadlines.first {
                 guard let waiter = state.waiters[id] else {
