@@ -1,9 +1,14 @@
 /// JSON string escaping for the answers and documents Switchboard writes by hand (no encoder on the hot path).
 public enum JSONString {
+    /// Whether `text` holds a character that must be escaped inside a JSON string literal.
+    public static func needsEscaping(_ text: String) -> Bool {
+        text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+    }
+
     /// Appends `text` escaped for use inside a JSON string literal (RFC 8259 §7).
     public static func appendEscaped(_ text: String, to out: inout String) {
         // Most text (URLs, IDs, masked numbers) needs no escaping: append it whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        if !needsEscaping(text) {
             out += text
             return
         }

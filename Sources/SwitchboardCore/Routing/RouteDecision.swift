@@ -7,13 +7,17 @@ public enum WebhookAnswer: Sendable, Hashable {
     /// `{"action":"reject"}`
     case reject
 
+    /// What comes before and after the escaped URL in an answer's JSON body.
+    public static let urlPrefix: StaticString = #"{"action":"answer","client_websocket_url":""#
+    public static let urlSuffix: StaticString = #""}"#
+
     /// The exact JSON body.
     public var json: String {
         switch self {
         case .answer(let url):
-            var body = #"{"action":"answer","client_websocket_url":""#
+            var body = Self.urlPrefix.description
             JSONString.appendEscaped(url, to: &body)
-            body += #""}"#
+            body += Self.urlSuffix.description
             return body
         case .numberDefault: return #"{"action":"answer"}"#
         case .reject: return #"{"action":"reject"}"#

@@ -38,11 +38,14 @@ struct HMACSHA256: Sendable {
         return outer.finalize()
     }
 
-    /// Compares a MAC with expected bytes in time independent of where they differ.
+    /// Compares a MAC with expected bytes in time independent of where they differ. Reads the digest's bytes in
+    /// place (iterating a digest copies it into an array).
     static func constantTimeEquals(_ mac: SHA256Digest, _ expected: [UInt8]) -> Bool {
         guard expected.count == SHA256Digest.byteCount else { return false }
-        var difference: UInt8 = 0
-        for (index, byte) in mac.enumerated() { difference |= byte ^ expected[index] }
-        return difference == 0
+        return mac.withUnsafeBytes { mac in
+            var difference: UInt8 = 0
+            for index in 0..<SHA256Digest.byteCount { difference |= mac[index] ^ expected[index] }
+            return difference == 0
+        }
     }
 }

@@ -80,7 +80,7 @@ struct WebhookController: Sendable {
     private func answer(
         _ decision: RouteDecision, requestID: String, call: IncomingCall?, started: ContinuousClock.Instant
     ) -> Response {
-        let response = JSONResponse.body(.ok, decision.answer.json)
+        let response = JSONResponse.answer(decision.answer)
         let duration = ContinuousClock.now - started
         metrics.webhook(outcome: decision.answer.outcome, duration: duration)
         if let call {
