@@ -23,11 +23,17 @@ struct HMACSHA256Tests {
         var hmac = HMACSHA256(key: Array("k".utf8))
         hmac.update("message")
         let mac = hmac.finalize()
-        var bytes = Array(mac)
-        #expect(HMACSHA256.constantTimeEquals(mac, bytes))
-        bytes[31] ^= 1
-        #expect(!HMACSHA256.constantTimeEquals(mac, bytes))
-        #expect(!HMACSHA256.constantTimeEquals(mac, Array(bytes.prefix(31))))
+        let hex = Array(mac.map { String(format: "%02x", $0) }.joined().utf8)
+        #expect(HMACSHA256.constantTimeEquals(mac, hex: hex))
+        for index in [0, 1, 62, 63] {
+            var changed = hex
+            changed[index] = changed[index] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+            #expect(!HMACSHA256.constantTimeEquals(mac, hex: changed))
+            // Not a lowercase hex digit: never a match, whatever it would decode to.
+            changed[index] = UInt8(ascii: "A")
+            #expect(!HMACSHA256.constantTimeEquals(mac, hex: changed))
+        }
+        #expect(!HMACSHA256.constantTimeEquals(mac, hex: hex.prefix(62)))
     }
 
     @Test(arguments: [

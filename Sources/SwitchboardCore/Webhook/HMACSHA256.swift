@@ -38,14 +38,31 @@ struct HMACSHA256: Sendable {
         return outer.finalize()
     }
 
-    /// Compares a MAC with expected bytes in time independent of where they differ. Reads the digest's bytes in
-    /// place (iterating a digest copies it into an array).
-    static func constantTimeEquals(_ mac: SHA256Digest, _ expected: [UInt8]) -> Bool {
-        guard expected.count == SHA256Digest.byteCount else { return false }
+    /// Compares a MAC with its 64 lowercase hex digits in time independent of where they differ, decoding the digits
+    /// as it goes and reading the digest in place: nothing is copied or allocated. Anything but 64 lowercase hex
+    /// digits never matches.
+    static func constantTimeEquals(_ mac: SHA256Digest, hex: some Collection<UInt8>) -> Bool {
+        guard hex.count == 2 * SHA256Digest.byteCount else { return false }
         return mac.withUnsafeBytes { mac in
-            var difference: UInt8 = 0
-            for index in 0..<SHA256Digest.byteCount { difference |= mac[index] ^ expected[index] }
+            var difference: UInt16 = 0
+            var at = hex.startIndex
+            for index in 0..<SHA256Digest.byteCount {
+                let high = nibble(hex[at])
+                at = hex.index(after: at)
+                let low = nibble(hex[at])
+                at = hex.index(after: at)
+                difference |= UInt16(mac[index]) ^ (high << 4 | low)
+            }
             return difference == 0
+        }
+    }
+
+    /// A lowercase hex digit's value; 0x100 for any other byte, which no byte of a MAC equals.
+    private static func nibble(_ digit: UInt8) -> UInt16 {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt16(digit - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt16(digit - UInt8(ascii: "a") + 10)
+        default: 0x100
         }
     }
 }

@@ -53,7 +53,7 @@ public struct WebhookVerifier: Sendable {
             hmac.update(".")
             hmac.update(body)
             // Check every key, so timing does not say which one matched.
-            matched = HMACSHA256.constantTimeEquals(hmac.finalize(), headers.signature) || matched
+            matched = HMACSHA256.constantTimeEquals(hmac.finalize(), hex: headers.signature.utf8.dropFirst(7)) || matched
         }
         guard matched else { throw .mismatch }
     }
@@ -62,8 +62,8 @@ public struct WebhookVerifier: Sendable {
     public struct SignedHeaders: Sendable {
         public let requestID: String
         public let timestamp: String
-        /// The signature's 32 bytes.
-        let signature: [UInt8]
+        /// The signature header: `sha256=` and 64 lowercase hex digits, compared as it is, never decoded into a copy.
+        let signature: String
     }
 
     /// Throws unless the three headers are present, well formed and the timestamp is inside the window: everything
@@ -75,13 +75,13 @@ public struct WebhookVerifier: Sendable {
         guard requestID.utf8.count <= Self.maxRequestIDLength else { throw .malformedRequestID }
         guard let timestamp, !timestamp.isEmpty else { throw .missingHeader(Self.timestampHeader) }
         guard let signature, !signature.isEmpty else { throw .missingHeader(Self.signatureHeader) }
-        guard let provided = Self.decodeSignature(signature) else { throw .malformedSignature }
+        guard Self.isWellFormed(signature: signature) else { throw .malformedSignature }
         guard timestamp.utf8.count <= 18, timestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             let seconds = Int64(timestamp)
         else { throw .malformedTimestamp }
         let skew = seconds - Int64(now.timeIntervalSince1970.rounded(.down))
         guard abs(skew) <= Self.tolerance else { throw .staleTimestamp(skew: skew) }
-        return SignedHeaders(requestID: requestID, timestamp: timestamp, signature: provided)
+        return SignedHeaders(requestID: requestID, timestamp: timestamp, signature: signature)
     }
 
     /// The signature header for a delivery, as Inkbox would send it: `sha256=<lowercase hex>` with the first key.
@@ -92,28 +92,10 @@ public struct WebhookVerifier: Sendable {
         return "sha256=" + hmac.finalize().map { String(format: "%02x", $0) }.joined()
     }
 
-    /// `sha256=` and 64 lowercase hex digits, as 32 bytes.
-    static func decodeSignature(_ header: String) -> [UInt8]? {
-        let utf8 = header.utf8
-        guard utf8.count == 71, header.hasPrefix("sha256=") else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        var high: UInt8?
-        for byte in utf8.dropFirst(7) {
-            let nibble: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
-            default: return nil
-            }
-            if let first = high {
-                bytes.append(first << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        return bytes
+    /// Whether the header is `sha256=` and 64 lowercase hex digits.
+    static func isWellFormed(signature header: String) -> Bool {
+        header.utf8.count == 71 && header.hasPrefix("sha256=")
+            && header.utf8.dropFirst(7).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }
 

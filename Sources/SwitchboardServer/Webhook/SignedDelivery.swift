@@ -43,16 +43,20 @@ struct SignedDelivery: Sendable {
         } catch {
             return .failure(Refusal(status: .unauthorized, outcome: "unauthorized", message: error.description, closing: true))
         }
-        let tooLarge = Refusal(
-            status: .contentTooLarge, outcome: "too_large", message: "body larger than \(maxBodySize) bytes", closing: true
-        )
+        // Worded only when refused: building the message for every delivery cost an allocation each.
+        func tooLarge() -> Refusal {
+            Refusal(
+                status: .contentTooLarge, outcome: "too_large", message: "body larger than \(maxBodySize) bytes",
+                closing: true
+            )
+        }
         if let length = fields.contentLength.flatMap({ Int($0) }), length > maxBodySize {
-            return .failure(tooLarge)
+            return .failure(tooLarge())
         }
         do {
             return .success((headers, try await request.collectBody(upTo: maxBodySize)))
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            return .failure(tooLarge)
+            return .failure(tooLarge())
         } catch {
             return .failure(
                 Refusal(status: .badRequest, outcome: "bad_request", message: "could not read the request body", closing: true)
