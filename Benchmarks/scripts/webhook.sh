@@ -148,4 +148,16 @@ for target in targets[1:]:
     print(f"\n{target} / {base}: throughput {median(target, 2) / median(base, 2):.2f}, "
           f"p50 {median(target, 3) / median(base, 3):.2f}x, p99 {median(target, 4) / median(base, 4):.2f}x, "
           f"CPU per request {median(target, 5) / median(base, 5):.2f}x")
+    # The same ratios taken within each round (the targets ran minutes apart at most), then their median: steadier
+    # when the machine itself drifts between rounds.
+    def per_round(column):
+        ratios = []
+        for round_ in sorted({row[0] for row in rows}):
+            ours = [float(row[column]) for row in rows if row[0] == round_ and row[1] == target]
+            theirs = [float(row[column]) for row in rows if row[0] == round_ and row[1] == base]
+            if ours and theirs and theirs[0] > 0:
+                ratios.append(ours[0] / theirs[0])
+        return statistics.median(ratios)
+    print(f"  round by round: throughput {per_round(2):.2f}, p50 {per_round(3):.2f}x, p99 {per_round(4):.2f}x, "
+          f"CPU per request {per_round(5):.2f}x")
 PY
