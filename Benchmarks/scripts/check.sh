@@ -2,16 +2,16 @@
 # Before a release: the benchmarks behind the goals of docs/performance.md, each run briefly, each ratio printed
 # against its goal with PASS or FAIL. Not a CI gate: timings on a shared machine move by more than the margins.
 #
-#   Benchmarks/scripts/check.sh                   everything (about 10 minutes, after the release builds)
+#   Benchmarks/scripts/check.sh                   everything (about 11 minutes, after the release builds)
 #   ONLY="decision idle" Benchmarks/scripts/check.sh
 #                                                 some of: webhook webhook-tls idle connections decision startup
 #
-# Settings: DURATION=5 (seconds of load per webhook target), IDLE_SECONDS=60.
+# Settings: DURATION=5 (seconds of load per webhook target and round), ROUNDS=3, IDLE_SECONDS=60.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 only=${ONLY:-webhook webhook-tls idle connections decision startup}
-duration=${DURATION:-5} idle_seconds=${IDLE_SECONDS:-60}
+duration=${DURATION:-5} rounds=${ROUNDS:-3} idle_seconds=${IDLE_SECONDS:-60}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 summary=()
@@ -31,14 +31,15 @@ failed() { echo "    $1 failed:"; tail -5 "$work/$1.txt" 2>/dev/null | sed 's/^/
 (cd "$root" && swift build -c release --product switchboard >/dev/null)
 binary=$root/.build/release/switchboard
 
-# Webhook against the bare endpoint, decision lines on (the default), one round.
+# Webhook against the bare endpoint, decision lines on (the default): each ratio taken within each round, then the
+# median over the rounds, which follows the machine's drift between rounds better than one round can.
 for variant in webhook webhook-tls; do
     wants "$variant" || continue
     targets="bare switchboard"
     [[ $variant == webhook-tls ]] && targets="bare-tls switchboard-tls"
-    echo "==> $variant: $targets, ${duration} s each"
-    TARGETS=$targets ROUNDS=1 DURATION=$duration "$here/webhook.sh" > "$work/$variant.txt" 2>&1 || failed "$variant"
-    line=$(grep -E '^[a-z-]+ / [a-z-]+: throughput' "$work/$variant.txt" | tail -1)
+    echo "==> $variant: $targets, $rounds rounds of ${duration} s each"
+    TARGETS=$targets ROUNDS=$rounds DURATION=$duration "$here/webhook.sh" > "$work/$variant.txt" 2>&1 || failed "$variant"
+    line=$(grep -E '^  round by round: throughput' "$work/$variant.txt" | tail -1)
     verdict "$variant throughput / bare" "$(sed -n 's/.*throughput \([0-9.]*\).*/\1/p' <<<"$line")" ">= 0.85"
     verdict "$variant CPU per request / bare" "$(sed -n 's/.*CPU per request \([0-9.]*\)x.*/\1/p' <<<"$line")" "<= 1.2"
     verdict "$variant p99 / bare" "$(sed -n 's/.*p99 \([0-9.]*\)x.*/\1/p' <<<"$line")" "<= 1.2"
