@@ -82,7 +82,7 @@ struct DeliveryCacheTests {
             guard let index, now - model[index].at < ttl else { return .miss }
             return model[index].digest == digest ? .hit(model[index].decision) : .conflict
         }
-        var random = SplitMix64(seed: 7)
+        var random = SplitMix(seed: 7)
         let start = ContinuousClock.now
         var now = 0
         for _ in 0..<200_000 {
@@ -115,15 +115,3 @@ struct DeliveryCacheTests {
     }
 }
 
-/// A small seeded generator, so a failure replays.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
