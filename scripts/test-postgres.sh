@@ -61,10 +61,14 @@ max_connections = 300
 fsync = off
 full_page_writes = off
 CONF
-    # A free port: PostgreSQL cannot bind port 0, so try a few random ones until the server starts.
+    # A free port: PostgreSQL cannot bind port 0, so try a few random ones until the server starts. They are taken
+    # below the kernel's ephemeral range: a test that stops and starts the server must find its port still free, and
+    # inside that range any outgoing connection or `bind(0)` of the other tests could take it while it is stopped.
+    ephemeral=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    [ "$ephemeral" -gt 12000 ] 2>/dev/null || ephemeral=32768
     started=""
     for _ in $(seq 1 20); do
-        port=$((20000 + RANDOM % 40000))
+        port=$((10000 + RANDOM % (ephemeral - 10000)))
         sed -i "/^port = /d" "$dir/data/postgresql.conf"
         echo "port = $port" >>"$dir/data/postgresql.conf"
         if as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start >/dev/null 2>&1; then

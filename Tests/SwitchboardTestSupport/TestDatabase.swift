@@ -76,12 +76,18 @@ public final class TestDatabase: Sendable {
         try await asOwner(["\(binaries)/pg_ctl", "-D", "\(privateCluster)/data", "-m", "fast", "-w", "stop"])
     }
 
-    /// Starts it again on the same port and socket.
+    /// Starts it again on the same port and socket; a failure carries the end of the server's log.
     public func startServer() async throws {
         guard let privateCluster else { throw DatabaseError(message: "only a private cluster can be started") }
-        try await asOwner([
-            "\(binaries)/pg_ctl", "-D", "\(privateCluster)/data", "-l", "\(privateCluster)/server.log", "-w", "start",
-        ])
+        do {
+            try await asOwner([
+                "\(binaries)/pg_ctl", "-D", "\(privateCluster)/data", "-l", "\(privateCluster)/server.log", "-w", "start",
+            ])
+        } catch let error as DatabaseError {
+            let log = (try? String(contentsOfFile: "\(privateCluster)/server.log", encoding: .utf8)) ?? ""
+            let tail = log.split(separator: "\n").suffix(10).joined(separator: "\n")
+            throw DatabaseError(message: "\(error.message)\nserver.log:\n\(tail)")
+        }
     }
 
     /// Drops the database, or stops and removes a private cluster.
