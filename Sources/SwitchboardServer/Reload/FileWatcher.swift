@@ -263,12 +263,16 @@ struct WatchLoop {
         return changed
     }
 
-    /// Reads every pending event; returns the paths an event may have changed and how many events were unrelated.
-    mutating func readEvents(into buffer: inout [UInt8], logger: Logger) -> (Set<String>, Int) {
+    /// Reads the pending events, at most `maxReads` buffers of them; returns the paths an event may have changed and
+    /// how many events were unrelated.
+    ///
+    /// Bounded, so a neighbour writing in a watched directory without pause cannot keep the loop reading forever
+    /// and a change's report waiting past its deadline; what is left stays queued for the next round.
+    mutating func readEvents(into buffer: inout [UInt8], maxReads: Int = 16, logger: Logger) -> (Set<String>, Int) {
         var relevant = Set<String>()
         var unrelated = 0
         let headerSize = MemoryLayout<inotify_event>.size
-        while true {
+        for _ in 0..<maxReads {
             let count = buffer.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
             guard count > 0 else { break }
             var offset = 0
