@@ -6,11 +6,11 @@ import SwitchboardCore
 /// Builds the JSON responses of both listeners.
 enum JSONResponse {
     static func body(_ status: HTTPResponse.Status, _ json: String) -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: json))
-        )
+        body(status, ByteBuffer(string: json))
+    }
+
+    static func body(_ status: HTTPResponse.Status, _ json: ByteBuffer) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: json))
     }
 
     /// A webhook's answer. A URL that needs no escaping (every URL a template renders, in practice) is written
@@ -24,7 +24,7 @@ enum JSONResponse {
         buffer.writeStaticString(WebhookAnswer.urlPrefix)
         buffer.writeString(url)
         buffer.writeStaticString(WebhookAnswer.urlSuffix)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: buffer))
+        return body(.ok, buffer)
     }
 
     /// `{"error": message}`
