@@ -114,6 +114,26 @@ let benchmarks: @Sendable () -> Void = {
         }
         next.withLock { $0 = at }
     }
+
+    // The webhook's other steps before the decision, on the Inkbox fixture's bytes: reading the body, and checking
+    // the headers and the signature with one key.
+    let body = try! Data(contentsOf: URL(fileURLWithPath: Tables.repositoryFile(
+        "Tests/SwitchboardTestSupport/Fixtures/phone_incoming_call.json")))
+    Benchmark("webhook body: read the Inkbox fixture") { benchmark in
+        body.withUnsafeBytes { bytes in
+            for _ in benchmark.scaledIterations { blackHole(try! IncomingCall(json: bytes)) }
+        }
+    }
+    let verifier = try! WebhookVerifier(keys: ["whsec_benchmark"])
+    let timestamp = String(Int(Date().timeIntervalSince1970))
+    let signature = verifier.signature(requestID: ids[0], timestamp: timestamp, body: body)
+    Benchmark("webhook signature: check the headers and verify the fixture's signature") { benchmark in
+        body.withUnsafeBytes { bytes in
+            for _ in benchmark.scaledIterations {
+                blackHole(try! verifier.verify(requestID: ids[0], timestamp: timestamp, signature: signature, body: bytes))
+            }
+        }
+    }
 }
 
 /// Generated tables.

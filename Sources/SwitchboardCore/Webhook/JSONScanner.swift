@@ -1,3 +1,5 @@
+import Foundation
+
 /// A validating, single-pass JSON reader over a byte buffer, for webhook bodies.
 ///
 /// Callers pull the values they care about and skip the rest; every skipped value is still fully
@@ -289,7 +291,10 @@ struct JSONKey {
 
     static func ~= (pattern: StaticString, key: JSONKey) -> Bool {
         let expected = UnsafeBufferPointer(start: pattern.utf8Start, count: pattern.utf8CodeUnitCount)
-        if let raw = key.raw { return raw.elementsEqual(expected) }
+        // Lengths first: a body's key is tested against each case of a `switch` in turn, and most differ in length.
+        if let raw = key.raw {
+            return raw.count == expected.count && (raw.isEmpty || memcmp(raw.baseAddress!, expected.baseAddress!, raw.count) == 0)
+        }
         return key.decoded?.utf8.elementsEqual(expected) ?? false
     }
 

@@ -9,7 +9,7 @@ public enum LogSafe {
     public static func requestID(_ value: String?) -> String {
         guard let value, !value.isEmpty else { return "-" }
         let utf8 = value.utf8
-        if utf8.count <= maxLength, utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return value }
+        if utf8.count <= maxLength, value.allUTF8({ $0 >= 0x20 && $0 < 0x7F }) { return value }
         let digest = SHA256.hash(data: Array(utf8))
         return "sha256:" + digest.prefix(6).map { byte in
             let hex = Array("0123456789abcdef".utf8)

@@ -7,7 +7,7 @@ public enum PhoneMask {
         guard let number, !number.isEmpty else { return "-" }
         let utf8 = number.utf8
         // Phone numbers are ASCII; anything else takes the slower path by Unicode scalars.
-        guard utf8.allSatisfy({ $0 < 0x80 }) else {
+        guard number.allUTF8({ $0 < 0x80 }) else {
             let scalars = Array(number.unicodeScalars)
             let plus = scalars.first == "+" ? 1 : 0
             let (prefix, hidden, suffix) = split(scalars.count - plus)

@@ -53,7 +53,8 @@ public struct WebhookVerifier: Sendable {
             hmac.update(".")
             hmac.update(body)
             // Check every key, so timing does not say which one matched.
-            matched = HMACSHA256.constantTimeEquals(hmac.finalize(), hex: headers.signature.utf8.dropFirst(7)) || matched
+            let mac = hmac.finalize()
+            matched = headers.signature.withBytes(after: 7) { HMACSHA256.constantTimeEquals(mac, hex: $0) } || matched
         }
         guard matched else { throw .mismatch }
     }
@@ -76,7 +77,7 @@ public struct WebhookVerifier: Sendable {
         guard let timestamp, !timestamp.isEmpty else { throw .missingHeader(Self.timestampHeader) }
         guard let signature, !signature.isEmpty else { throw .missingHeader(Self.signatureHeader) }
         guard Self.isWellFormed(signature: signature) else { throw .malformedSignature }
-        guard timestamp.utf8.count <= 18, timestamp.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+        guard timestamp.utf8.count <= 18, timestamp.allUTF8({ $0 >= 0x30 && $0 <= 0x39 }),
             let seconds = Int64(timestamp)
         else { throw .malformedTimestamp }
         let skew = seconds - Int64(now.timeIntervalSince1970.rounded(.down))
@@ -95,7 +96,7 @@ public struct WebhookVerifier: Sendable {
     /// Whether the header is `sha256=` and 64 lowercase hex digits.
     static func isWellFormed(signature header: String) -> Bool {
         header.utf8.count == 71 && header.hasPrefix("sha256=")
-            && header.utf8.dropFirst(7).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+            && header.withBytes(after: 7) { $0.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) } }
     }
 }
 

@@ -23,15 +23,14 @@ public final class DecisionLog: Sendable {
     private let logger: Logger
     /// The logger's handler when it writes lines itself with nothing to merge in: the line goes to it directly.
     private let lines: LogLineHandler?
-    private let recent: Mutex<(records: [DecisionRecord], next: Int)>
-    /// Decisions since start by matched route; the nil key counts decisions where no route matched.
-    private let counts = Mutex<[String?: Int]>([:])
+    /// The last decisions (a ring: `next` is the oldest once it is full), and the decisions since start by matched
+    /// route, where the nil key counts decisions where no route matched. One lock for both, taken once per decision.
+    private let history = Mutex<(records: [DecisionRecord], next: Int, counts: [String?: Int])>(([], 0, [:]))
 
     public init(logger: Logger, capacity: Int = 50) {
         self.logger = logger
         self.lines = (logger.handler as? LogLineHandler).flatMap { $0.writesFieldsDirectly ? $0 : nil }
         self.capacity = capacity
-        self.recent = Mutex(([], 0))
     }
 
     func record(requestID: String, call: IncomingCall, decision: RouteDecision, duration: Duration) {
@@ -44,15 +43,15 @@ public final class DecisionLog: Sendable {
             route: decision.route, backend: decision.backend, outcome: decision.answer.outcome
         )
         if logger.logLevel <= .info { log(record, call: call, decision: decision, duration: duration) }
-        recent.withLock { recent in
-            if recent.records.count < capacity {
-                recent.records.append(record)
+        history.withLock { history in
+            if history.records.count < capacity {
+                history.records.append(record)
             } else {
-                recent.records[recent.next] = record
+                history.records[history.next] = record
             }
-            recent.next = (recent.next + 1) % capacity
+            history.next = (history.next + 1) % capacity
+            history.counts[decision.route, default: 0] += 1
         }
-        counts.withLock { $0[decision.route, default: 0] += 1 }
     }
 
     /// The decision line; its fields are formatted only when `info` lines are written. Straight into the line when
@@ -91,13 +90,13 @@ public final class DecisionLog: Sendable {
 
     /// Decisions since start by matched route name (routes keep their count across reloads by name); the nil key
     /// counts decisions where no route matched.
-    public var decisionsByRoute: [String?: Int] { counts.withLock { $0 } }
+    public var decisionsByRoute: [String?: Int] { history.withLock { $0.counts } }
 
     /// The last decisions, oldest first, phone numbers masked.
     public var last: [DecisionRecord] {
-        let records = recent.withLock { recent in
-            guard recent.records.count == capacity else { return recent.records }
-            return Array(recent.records[recent.next...] + recent.records[..<recent.next])
+        let records = history.withLock { history in
+            guard history.records.count == capacity else { return history.records }
+            return Array(history.records[history.next...] + history.records[..<history.next])
         }
         return records.map { record in
             var masked = record

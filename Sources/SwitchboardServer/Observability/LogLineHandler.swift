@@ -12,7 +12,7 @@ public enum LogFormat: String, Sendable, CaseIterable {
 /// Writes each log entry as one line, `text` (`ts level label: message key=value …`) or `json` (one object with
 /// `ts`, `level`, `label`, `msg` and every metadata key at the top level).
 ///
-/// Built for one line per webhook: formatting is a single pass into one string, and lines go to a `LogSink` that
+/// Built for one line per webhook: formatting is a single pass into one byte array, and lines go to a `LogSink` that
 /// batches them into few writes, instead of `StreamLogHandler`'s write-and-flush per line (measured: the decision
 /// line was the largest single cost of a webhook; see README "Performance").
 public struct LogLineHandler: LogHandler {
@@ -57,9 +57,9 @@ public struct LogLineHandler: LogHandler {
         sink.write(fields.finished())
     }
 
-    /// A line being written: the head (time, level, label, message), then each field as it is added.
+    /// A line being written, as UTF-8: the head (time, level, label, message), then each field as it is added.
     struct Fields: LineFields {
-        private var line = ""
+        private var line: [UInt8] = []
         private let format: LogFormat
 
         fileprivate init(start handler: LogLineHandler, level: Logger.Level, message: String) {
@@ -68,23 +68,21 @@ public struct LogLineHandler: LogHandler {
             switch format {
             case .text:
                 Timestamp.append(to: &line)
-                line += " "
-                line += level.rawValue
-                line += " "
-                line += handler.label
-                line += ": "
+                append(" ", level.rawValue, " ", handler.label, ": ")
                 LogLineHandler.appendEscapingControls(message, to: &line)
             case .json:
-                line += #"{"ts":""#
+                append(#"{"ts":""#)
                 Timestamp.append(to: &line)
-                line += #"","level":""#
-                line += level.rawValue
-                line += #"","label":""#
+                append(#"","level":""#, level.rawValue, #"","label":""#)
                 JSONString.appendEscaped(handler.label, to: &line)
-                line += #"","msg":""#
+                append(#"","msg":""#)
                 JSONString.appendEscaped(message, to: &line)
-                line += "\""
+                append("\"")
             }
+        }
+
+        private mutating func append(_ parts: String...) {
+            for part in parts { line.append(contentsOf: part.utf8) }
         }
 
         mutating func add(_ key: String, _ value: Logger.Metadata.Value) {
@@ -93,9 +91,9 @@ public struct LogLineHandler: LogHandler {
             case (.text, _): add(key, value.description)
             case (.json, _):
                 guard !LogLineHandler.reservedKeys.contains(key) else { return }
-                line += ",\""
+                append(",\"")
                 JSONString.appendEscaped(key, to: &line)
-                line += "\":"
+                append("\":")
                 LogLineHandler.appendJSON(value, to: &line)
             }
         }
@@ -103,23 +101,21 @@ public struct LogLineHandler: LogHandler {
         mutating func add(_ key: String, _ value: String) {
             switch format {
             case .text:
-                line += " "
-                line += key
-                line += "="
+                append(" ", key, "=")
                 LogLineHandler.appendTextValue(value, to: &line)
             case .json:
                 guard !LogLineHandler.reservedKeys.contains(key) else { return }
-                line += ",\""
+                append(",\"")
                 JSONString.appendEscaped(key, to: &line)
-                line += "\":\""
+                append("\":\"")
                 JSONString.appendEscaped(value, to: &line)
-                line += "\""
+                append("\"")
             }
         }
 
-        fileprivate consuming func finished() -> String {
-            if format == .json { line += "}" }
-            line += "\n"
+        fileprivate consuming func finished() -> [UInt8] {
+            if format == .json { append("}") }
+            append("\n")
             return line
         }
     }
@@ -128,9 +124,9 @@ public struct LogLineHandler: LogHandler {
 
     /// A text-format value: as is when it is plain, else in double quotes with `"`, `\` and control characters
     /// escaped, so a value (a header a stranger sent) is always one field on one line.
-    static func appendTextValue(_ value: String, to line: inout String) {
+    static func appendTextValue(_ value: String, to line: inout [UInt8]) {
         // Plain printable ASCII, the usual case, is decided on the bytes; anything else on the Unicode scalars.
-        let plainASCII = value.utf8.allSatisfy { byte in
+        let plainASCII = value.allUTF8 { byte in
             byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "=") && byte != UInt8(ascii: "\"")
                 && byte != UInt8(ascii: "\\")
         }
@@ -138,24 +134,24 @@ public struct LogLineHandler: LogHandler {
             scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || isControl(scalar)
         }
         guard needsQuotes else {
-            line += value
+            line.append(contentsOf: value.utf8)
             return
         }
-        line += "\""
+        line.append(UInt8(ascii: "\""))
         for scalar in value.unicodeScalars {
             switch scalar {
-            case "\"": line += "\\\""
-            case "\\": line += "\\\\"
+            case "\"": line.append(contentsOf: "\\\"".utf8)
+            case "\\": line.append(contentsOf: "\\\\".utf8)
             default: appendEscapingControl(scalar, to: &line)
             }
         }
-        line += "\""
+        line.append(UInt8(ascii: "\""))
     }
 
     /// The message, with control characters escaped so it stays on one line.
-    static func appendEscapingControls(_ text: String, to line: inout String) {
+    static func appendEscapingControls(_ text: String, to line: inout [UInt8]) {
         guard text.unicodeScalars.contains(where: isControl) else {
-            line += text
+            line.append(contentsOf: text.utf8)
             return
         }
         for scalar in text.unicodeScalars { appendEscapingControl(scalar, to: &line) }
@@ -166,50 +162,49 @@ public struct LogLineHandler: LogHandler {
         scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 
-    private static func appendEscapingControl(_ scalar: Unicode.Scalar, to line: inout String) {
+    private static func appendEscapingControl(_ scalar: Unicode.Scalar, to line: inout [UInt8]) {
         switch scalar {
-        case "\n": line += "\\n"
-        case "\r": line += "\\r"
-        case "\t": line += "\\t"
+        case "\n": line.append(contentsOf: "\\n".utf8)
+        case "\r": line.append(contentsOf: "\\r".utf8)
+        case "\t": line.append(contentsOf: "\\t".utf8)
         case _ where isControl(scalar):
             let hex = String(scalar.value, radix: 16)
-            line += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-        default: line.unicodeScalars.append(scalar)
+            line.append(contentsOf: ("\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex).utf8)
+        default: UTF8.encode(scalar) { line.append($0) }
         }
     }
 
-    fileprivate static func appendJSON(_ value: Logger.Metadata.Value, to line: inout String) {
+    fileprivate static func appendJSON(_ value: Logger.Metadata.Value, to line: inout [UInt8]) {
         switch value {
         case .string(let string):
-            line += "\""
+            line.append(UInt8(ascii: "\""))
             JSONString.appendEscaped(string, to: &line)
-            line += "\""
+            line.append(UInt8(ascii: "\""))
         case .stringConvertible(let convertible):
-            line += "\""
+            line.append(UInt8(ascii: "\""))
             JSONString.appendEscaped(convertible.description, to: &line)
-            line += "\""
+            line.append(UInt8(ascii: "\""))
         case .array(let values):
-            line += "["
+            line.append(UInt8(ascii: "["))
             for (index, element) in values.enumerated() {
-                if index > 0 { line += "," }
+                if index > 0 { line.append(UInt8(ascii: ",")) }
                 appendJSON(element, to: &line)
             }
-            line += "]"
+            line.append(UInt8(ascii: "]"))
         case .dictionary(let values):
-            line += "{"
+            line.append(UInt8(ascii: "{"))
             for (index, key) in values.keys.sorted().enumerated() {
-                if index > 0 { line += "," }
-                line += "\""
+                if index > 0 { line.append(UInt8(ascii: ",")) }
+                line.append(UInt8(ascii: "\""))
                 JSONString.appendEscaped(key, to: &line)
-                line += "\":"
+                line.append(contentsOf: "\":".utf8)
                 appendJSON(values[key]!, to: &line)
             }
-            line += "}"
+            line.append(UInt8(ascii: "}"))
         }
     }
 }
 
-/// Where a log line's fields go, one key and text value at a time: a line being written, or `Logger.Metadata`.
 protocol LineFields {
     mutating func add(_ key: String, _ value: String)
 }
@@ -223,21 +218,21 @@ enum Timestamp {
     /// `2026-11-26T20:15:34.` for the current second, rebuilt when the second changes.
     private static let prefix = Mutex<(second: Int, text: String)>((-1, ""))
 
-    /// Appends the current time to `line`, with no string of its own.
-    static func append(to line: inout String) {
+    /// Appends the current time to `line`.
+    static func append(to line: inout [UInt8]) {
         // Not `clock_gettime`: which module declares `struct timespec`, and so whether its members are visible
         // here under MemberImportVisibility, differs between debug and release builds.
         let now = Date().timeIntervalSince1970
         let second = Int(now)
         let milliseconds = min(999, Int((now - Double(second)) * 1000))
-        line += prefix.withLock { cached in
+        prefix.withLock { cached in
             if cached.second != second { cached = (second, format(second)) }
-            return cached.text
+            line.append(contentsOf: cached.text.utf8)
         }
-        line.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds / 100)))
-        line.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10)))
-        line.unicodeScalars.append(Unicode.Scalar(UInt8(ascii: "0") + UInt8(milliseconds % 10)))
-        line.unicodeScalars.append("Z")
+        line.append(UInt8(ascii: "0") + UInt8(milliseconds / 100))
+        line.append(UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10))
+        line.append(UInt8(ascii: "0") + UInt8(milliseconds % 10))
+        line.append(UInt8(ascii: "Z"))
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.` in UTC.

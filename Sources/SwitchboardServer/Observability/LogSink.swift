@@ -46,13 +46,22 @@ public final class LogSink: Service, Sendable {
     }
 
     public func write(_ line: String) {
+        write(utf8: line.utf8)
+    }
+
+    /// Appends one line's UTF-8 bytes, newline included.
+    public func write(_ line: [UInt8]) {
+        write(utf8: line)
+    }
+
+    private func write(utf8 line: some Collection<UInt8>) {
         let wake = pending.withLock { pending in
             guard pending.bytes.count < capacity else {
                 pending.dropped += 1
                 return false
             }
             let before = pending.bytes.count
-            pending.bytes.append(contentsOf: line.utf8)
+            pending.bytes.append(contentsOf: line)
             if pending.writerIdle {
                 pending.writerIdle = false
                 return true

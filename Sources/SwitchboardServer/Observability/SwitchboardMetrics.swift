@@ -16,12 +16,13 @@ public final class SwitchboardMetrics: Sendable {
     private let webhookDuration: CoreMetrics.Timer
     private let reloads: [Bool: CoreMetrics.Counter]
     private let logLinesSuppressed: CoreMetrics.Counter
-    private let dynamic = Mutex<[CounterKey: CoreMetrics.Counter]>([:])
+    /// The labelled counters made so far, and the backend and route names of the running table (nil before the
+    /// first `follow`): per-backend and per-route series outside them are removed on a reload and never created
+    /// again (a result or decision still in flight from the old table is dropped). One lock, taken once per decision.
+    private let dynamic = Mutex<(counters: [CounterKey: CoreMetrics.Counter], names: Names?)>(([:], nil))
+    private typealias Names = (backends: Set<String>, routes: Set<String>)
     /// `switchboard_backend_up` and `switchboard_probe_duration_seconds`, one series per backend.
     private let backendSeries = BackendSeries()
-    /// The backend and route names of the running table; per-backend and per-route series outside them are removed
-    /// on a reload and never created again (a result or decision still in flight from the old table is dropped).
-    private let names = Mutex<(backends: Set<String>, routes: Set<String>)?>(nil)
 
     /// `outcome` label values of `switchboard_webhooks_total`.
     public static let outcomes = ["answer", "reject", "unauthorized", "bad_request", "conflict", "too_large"]
@@ -54,19 +55,19 @@ public final class SwitchboardMetrics: Sendable {
     }
 
     func decision(route: String?, backend: String?) {
-        guard isCurrent(backend: backend, route: route) else { return }
-        let route = route ?? "none", backend = backend ?? "none"
-        counter("switchboard_decisions_total", ("route", route), ("backend", backend)).increment()
+        counter("switchboard_decisions_total", ("route", route ?? "none"), ("backend", backend ?? "none")) { names in
+            Self.isCurrent(backend: backend, route: route, in: names)
+        }?.increment()
     }
 
     /// Makes the per-backend and per-route series follow a newly installed table: the probe, failure and decision
     /// series of backends and routes it no longer has are removed from `/metrics` (`switchboard_backend_up` follows
     /// the health checker's map).
     func follow(backends: Set<String>, routes: Set<String>) {
-        names.withLock { $0 = (backends, routes) }
         backendSeries.keepDurations(of: backends)
-        let removedCounters = dynamic.withLock { counters in
-            let gone = counters.filter { key, _ in
+        let removedCounters = dynamic.withLock { dynamic in
+            dynamic.names = (backends, routes)
+            let gone = dynamic.counters.filter { key, _ in
                 switch key.label {
                 case "switchboard_probe_failures_total":
                     return !backends.contains(key.first)
@@ -77,7 +78,7 @@ public final class SwitchboardMetrics: Sendable {
                     return false
                 }
             }
-            for key in gone.keys { counters[key] = nil }
+            for key in gone.keys { dynamic.counters[key] = nil }
             return Array(gone.values)
         }
         for counter in removedCounters { counter.destroy() }
@@ -88,11 +89,9 @@ public final class SwitchboardMetrics: Sendable {
     }
 
     /// Whether the names belong to the running table (always true before the first `follow`).
-    private func isCurrent(backend: String?, route: String?) -> Bool {
-        names.withLock { names in
-            guard let names else { return true }
-            return (backend.map { names.backends.contains($0) } ?? true) && (route.map { names.routes.contains($0) } ?? true)
-        }
+    private static func isCurrent(backend: String?, route: String?, in names: Names?) -> Bool {
+        guard let names else { return true }
+        return (backend.map { names.backends.contains($0) } ?? true) && (route.map { names.routes.contains($0) } ?? true)
     }
 
     func reload(success: Bool) {
@@ -105,21 +104,21 @@ public final class SwitchboardMetrics: Sendable {
     }
 
     func probe(backend: String, result: ProbeResult) {
-        guard isCurrent(backend: backend, route: nil) else { return }
+        guard dynamic.withLock({ Self.isCurrent(backend: backend, route: nil, in: $0.names) }) else { return }
         backendSeries.recordDuration(result.latency, backend: backend)
         if let reason = result.failure {
-            counter("switchboard_probe_failures_total", ("backend", backend), ("reason", reason.rawValue)).increment()
+            counter("switchboard_probe_failures_total", ("backend", backend), ("reason", reason.rawValue))?.increment()
         }
     }
 
     /// Counts a connection Switchboard closed itself: `reason` is `limit`, `header_timeout` or `body_timeout`.
     func connectionClosed(listener: String, reason: String) {
-        counter("switchboard_connections_closed_total", ("listener", listener), ("reason", reason)).increment()
+        counter("switchboard_connections_closed_total", ("listener", listener), ("reason", reason))?.increment()
     }
 
     /// Counts a certificate reload (`switchboard_tls_reloads_total{listener,result}`).
     func tlsReload(listener: String, success: Bool) {
-        counter("switchboard_tls_reloads_total", ("listener", listener), ("result", success ? "success" : "failure"))
+        counter("switchboard_tls_reloads_total", ("listener", listener), ("result", success ? "success" : "failure"))?
             .increment()
     }
 
@@ -143,12 +142,17 @@ public final class SwitchboardMetrics: Sendable {
         var second: String
     }
 
-    private func counter(_ label: String, _ first: (String, String), _ second: (String, String)) -> CoreMetrics.Counter {
+    /// The counter, made on first use; nil when `wanted` (given the running table's names) says no.
+    private func counter(
+        _ label: String, _ first: (String, String), _ second: (String, String),
+        if wanted: (Names?) -> Bool = { _ in true }
+    ) -> CoreMetrics.Counter? {
         let key = CounterKey(label: label, first: first.1, second: second.1)
-        return dynamic.withLock { counters in
-            if let counter = counters[key] { return counter }
+        return dynamic.withLock { dynamic in
+            guard wanted(dynamic.names) else { return nil }
+            if let counter = dynamic.counters[key] { return counter }
             let counter = CoreMetrics.Counter(label: label, dimensions: [first, second], factory: factory)
-            counters[key] = counter
+            dynamic.counters[key] = counter
             return counter
         }
     }
