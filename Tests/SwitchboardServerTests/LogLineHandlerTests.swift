@@ -77,6 +77,34 @@ struct LogLineHandlerTests {
         }
     }
 
+    /// Each write hands the sink's pending buffer over and takes the one written before, emptied: flushed while
+    /// lines are being appended, every line still arrives once, in its thread's order.
+    @Test func linesKeepTheirOrderAcrossFlushes() throws {
+        // A file rather than a pipe, so a sink writing too much fails the count instead of filling the pipe.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("log-sink-\(UUID().uuidString)").path
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(descriptor >= 0)
+        defer {
+            close(descriptor)
+            unlink(path)
+        }
+        let sink = LogSink(descriptor: descriptor)
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            guard thread < 3 else {
+                for _ in 0..<200 { sink.flush() }
+                return
+            }
+            for index in 0..<500 { sink.write(Array("\(thread) \(index)\n".utf8)) }
+        }
+        sink.flush()
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1_500)
+        for thread in 0..<3 {
+            let mine = lines.filter { $0.hasPrefix("\(thread) ") }.map { Int($0.split(separator: " ")[1])! }
+            #expect(mine == Array(0..<500))
+        }
+    }
+
     @Test func aFullBufferDropsLinesInsteadOfBlocking() throws {
         let lines = try Self.capture({ sink in
             for index in 0..<100 {

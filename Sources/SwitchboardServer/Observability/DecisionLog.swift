@@ -77,9 +77,11 @@ public final class DecisionLog: Sendable {
         fields.add("backend", decision.backend ?? "-")
         fields.add("call_id", record.callID ?? "-")
         fields.add("caller", PhoneMask.mask(call.caller))
-        for reason in [Availability.draining, .full] where !decision.skipped.isEmpty {
-            let names = decision.skipped.filter { $0.reason == reason }.map(\.backend)
-            if !names.isEmpty { fields.add(reason.rawValue, names.joined(separator: ",")) }
+        if !decision.skipped.isEmpty {
+            for reason in [Availability.draining, .full] {
+                let names = decision.skipped.filter { $0.reason == reason }.map(\.backend)
+                if !names.isEmpty { fields.add(reason.rawValue, names.joined(separator: ",")) }
+            }
         }
         fields.add("number", PhoneMask.mask(call.number))
         fields.add("outcome", decision.answer.outcome)

@@ -32,8 +32,10 @@ public final class LogSink: Service, Sendable {
     private let batch: Int
     private let capacity: Int
     private let pending = Mutex(Pending())
-    /// Serialises writes so batches never interleave.
-    private let writing = Mutex(())
+    /// Serialises writes so batches never interleave; holds the buffer last written, emptied, which becomes the
+    /// pending one at the next write, so lines are appended into capacity already there instead of a buffer growing
+    /// from empty after every write.
+    private let writing = Mutex<[UInt8]>([])
     private let wakeup = DispatchSemaphore(value: 0)
     /// Tells a running writer thread to finish.
     private let stopping = Atomic<Bool>(false)
@@ -115,10 +117,20 @@ public final class LogSink: Service, Sendable {
 
     /// Writes everything gathered so far (from the calling thread).
     public func flush() {
-        writing.withLock { _ in
-            var (bytes, dropped) = pending.withLock { pending in
-                defer { (pending.bytes, pending.dropped) = ([], 0) }
-                return (pending.bytes, pending.dropped)
+        writing.withLock { spare in
+            // The spare goes to `pending` and what was pending is written; moved, never copied, so neither buffer is
+            // shared and appending to it never copies it.
+            var bytes: [UInt8] = []
+            swap(&bytes, &spare)
+            var dropped = pending.withLock { pending in
+                swap(&pending.bytes, &bytes)
+                defer { pending.dropped = 0 }
+                return pending.dropped
+            }
+            defer {
+                // A burst's buffer (up to `capacity`) is not kept.
+                bytes.removeAll(keepingCapacity: bytes.capacity <= batch * 4)
+                spare = bytes
             }
             if dropped > 0 {
                 bytes += Array("log output fell behind: \(dropped) lines dropped\n".utf8)
