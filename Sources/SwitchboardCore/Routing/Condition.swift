@@ -19,20 +19,7 @@ struct Condition: Sendable {
     var location: SourceLocation
 
     func holds(in context: CallContext, at now: Date) -> Bool {
-        switch test {
-        case .attribute(let attribute, let matcher):
-            guard let value = context.value(of: attribute) else { return false }
-            return matcher.matches(value)
-        case .any(let alternatives):
-            return alternatives.contains { conditions in conditions.allSatisfy { $0.holds(in: context, at: now) } }
-        case .time(let window):
-            return window.contains(now)
-        case .calendar(let calendar, let open):
-            return calendar.isOpen(at: now) == open
-        case .split(let basisPoints, let attribute):
-            guard let value = context.value(of: attribute) else { return false }
-            return Self.bucket(of: value) < basisPoints
-        }
+        test.holds(in: context, at: now)
     }
 
     /// What each calendar this condition consults says at `now` (for the route `explain` shows as matched).
@@ -117,5 +104,26 @@ extension Int {
     fileprivate func quotientAndRemainderFlooring(dividingBy divisor: Int) -> (Int, Int) {
         let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+}
+
+extension Condition.Test {
+    /// Whether the test holds. On `Test` rather than `Condition`, so a caller reading conditions in place copies only
+    /// this (a copy of a condition would retain its source text and location too).
+    func holds(in context: CallContext, at now: Date) -> Bool {
+        switch self {
+        case .attribute(let attribute, let matcher):
+            guard let value = context.value(of: attribute) else { return false }
+            return matcher.matches(value)
+        case .any(let alternatives):
+            return alternatives.contains { conditions in conditions.allSatisfy { $0.holds(in: context, at: now) } }
+        case .time(let window):
+            return window.contains(now)
+        case .calendar(let calendar, let open):
+            return calendar.isOpen(at: now) == open
+        case .split(let basisPoints, let attribute):
+            guard let value = context.value(of: attribute) else { return false }
+            return Condition.bucket(of: value) < basisPoints
+        }
     }
 }

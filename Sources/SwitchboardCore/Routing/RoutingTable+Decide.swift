@@ -13,18 +13,21 @@ extension RoutingTable {
     ) -> RouteDecision {
         let context = CallContext(call: call, numberInfo: call.number.flatMap { numbers[$0] })
         var matched: Int?
-        index.forEachCandidate(number: call.number, caller: call.caller) { position in
-            guard holds(routes[position].conditions, context, now) else { return false }
+        for position in index.candidates(number: call.number, caller: call.caller)
+        where holds(routes[position].conditions, context, now) {
             matched = position
-            return true
+            break
         }
         return resolve(matched, context: context, health: health, occupancy: occupancy, trace: nil)
     }
 
-    /// Whether every condition holds, each read in place (iterating would copy every condition it passes).
+    /// Whether every condition holds, each read in place: iterating, or reading `conditions[index]`, copies each
+    /// condition it passes, retaining what it holds (shared by every request).
     private func holds(_ conditions: [Condition], _ context: CallContext, _ now: Date) -> Bool {
-        for index in conditions.indices where !conditions[index].holds(in: context, at: now) { return false }
-        return true
+        conditions.withUnsafeBufferPointer { conditions in
+            for index in conditions.indices where !conditions[index].test.holds(in: context, at: now) { return false }
+            return true
+        }
     }
 
     /// The same decision as `decide`, with the reasoning: why each earlier route did not match and how the
@@ -54,10 +57,10 @@ extension RoutingTable {
                 break
             }
         } else {
-            index.forEachCandidate(number: call.number, caller: call.caller) { position in
-                guard routes[position].conditions.allSatisfy({ $0.holds(in: context, at: now) }) else { return false }
+            for position in index.candidates(number: call.number, caller: call.caller)
+            where holds(routes[position].conditions, context, now) {
                 matched = position
-                return true
+                break
             }
         }
         if let matched {
@@ -95,7 +98,8 @@ extension RoutingTable {
         if decision == nil {
             trace?.steps.append("nothing healthy left → reject")
         }
-        var result = decision ?? RouteDecision(route: routeName, backend: nil, answer: .reject)
+        // Moved out, not copied: a copy retains the decision's strings only to release them again.
+        var result = decision.take() ?? RouteDecision(route: routeName, backend: nil, answer: .reject)
         result.skipped = skipped
         return result
     }
@@ -120,15 +124,16 @@ extension RoutingTable {
             trace?.steps.append("backend '\(backend.name)' fallback → \(name(of: fallback))")
             return resolve(fallback, selector: nil, route: route, context, health, occupancy, &skipped, trace)
         case .pool(let index):
-            let pool = pools[index]
-            let selector = selector ?? pool.selector
+            // The pool's fields are read in place: a copy of the pool would retain all of them, shared by every
+            // request.
+            let selector = selector ?? pools[index].selector
             // `explain` lists the members when load matters or some are up but full or draining.
-            if let trace, selector.strategy == .leastLoaded || pool.members.contains(where: {
+            if let trace, selector.strategy == .leastLoaded || pools[index].members.contains(where: {
                 [.full, .draining].contains(availability(of: $0, health: health, occupancy: occupancy($0)))
             }) {
-                trace.steps.append("pool '\(pool.name)' members: " + memberSummary(pool, health, occupancy))
+                trace.steps.append("pool '\(pools[index].name)' members: " + memberSummary(pools[index], health, occupancy))
             }
-            let chosen = pinned(pool, trace) {
+            let chosen = pinned(pools[index].members, trace) {
                 availability(of: $0, health: health, occupancy: occupancy($0)) == .available
             } ?? selector.select(
                 key: context.call.caller,
@@ -142,13 +147,13 @@ extension RoutingTable {
                 advance: trace == nil
             )
             if let chosen {
-                trace?.steps.append("pool '\(pool.name)' (\(selector.strategy.rawValue)) chose '\(backends[chosen].name)'")
+                trace?.steps.append("pool '\(pools[index].name)' (\(selector.strategy.rawValue)) chose '\(backends[chosen].name)'")
                 return answer(backend: chosen, route: route, context)
             }
-            let allDown = pool.members.allSatisfy { !health[$0] }
-            trace?.steps.append("pool '\(pool.name)': no \(allDown ? "healthy" : "available") member")
+            let allDown = pools[index].members.allSatisfy { !health[$0] }
+            trace?.steps.append("pool '\(pools[index].name)': no \(allDown ? "healthy" : "available") member")
             // Panic ignores health only: drained and full members stay out.
-            if pool.panic, let chosen = pinned(pool, trace, eligible: {
+            if pools[index].panic, let chosen = pinned(pools[index].members, trace, eligible: {
                 admission(of: $0, health: health, occupancy: occupancy($0)) == .available
             }) ?? selector.select(
                 key: context.call.caller,
@@ -156,18 +161,18 @@ extension RoutingTable {
                 utilisation: { utilisation(of: $0, health: health, occupancy: occupancy($0)) },
                 advance: trace == nil
             ) {
-                trace?.steps.append("pool '\(pool.name)' panic: chose '\(backends[chosen].name)' as if all were healthy")
+                trace?.steps.append("pool '\(pools[index].name)' panic: chose '\(backends[chosen].name)' as if all were healthy")
                 return answer(backend: chosen, route: route, context)
             }
-            guard let fallback = pool.fallback else { return nil }
-            trace?.steps.append("pool '\(pool.name)' fallback → \(name(of: fallback))")
+            guard let fallback = pools[index].fallback else { return nil }
+            trace?.steps.append("pool '\(pools[index].name)' fallback → \(name(of: fallback))")
             return resolve(fallback, selector: nil, route: route, context, health, occupancy, &skipped, trace)
         }
     }
 
-    /// The member of `pool` that `explain` was told was chosen, when it is `eligible`.
-    private func pinned(_ pool: Pool, _ trace: ExplanationTrace?, eligible: (Int) -> Bool) -> Int? {
-        guard let name = trace?.chosen, let member = pool.members.first(where: { backends[$0].name == name }),
+    /// The member of a pool's `members` that `explain` was told was chosen, when it is `eligible`.
+    private func pinned(_ members: [Int], _ trace: ExplanationTrace?, eligible: (Int) -> Bool) -> Int? {
+        guard let name = trace?.chosen, let member = members.first(where: { backends[$0].name == name }),
             eligible(member)
         else { return nil }
         return member

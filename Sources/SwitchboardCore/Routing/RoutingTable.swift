@@ -110,16 +110,26 @@ struct RouteIndex: Sendable {
         return nil
     }
 
-    /// Calls `body` with each candidate route position in ascending order until it returns true.
-    func forEachCandidate(number: String?, caller: String?, _ body: (Int) -> Bool) {
-        let a = number.flatMap { byNumber[$0] } ?? []
-        let b = caller.flatMap { byCaller[$0] } ?? []
-        let c = unindexed
-        var i = 0, j = 0, k = 0
-        while i < a.count || j < b.count || k < c.count {
-            let next = min(i < a.count ? a[i] : .max, j < b.count ? b[j] : .max, k < c.count ? c[k] : .max)
+    /// The candidate route positions for a call, in ascending order.
+    func candidates(number: String?, caller: String?) -> Candidates {
+        Candidates(a: number.flatMap { byNumber[$0] } ?? [], b: caller.flatMap { byCaller[$0] } ?? [], c: unindexed)
+    }
+
+    /// Merges the three ascending lists of positions. An iterator rather than a closure per candidate: a closure
+    /// capturing the table copies it, retaining every array it holds, which every request shares.
+    struct Candidates: IteratorProtocol, Sequence {
+        fileprivate let a: [Int], b: [Int], c: [Int]
+        private var i = 0, j = 0, k = 0
+
+        fileprivate init(a: [Int], b: [Int], c: [Int]) {
+            (self.a, self.b, self.c) = (a, b, c)
+        }
+
+        mutating func next() -> Int? {
+            guard i < a.count || j < b.count || k < c.count else { return nil }
+            let next = Swift.min(i < a.count ? a[i] : .max, j < b.count ? b[j] : .max, k < c.count ? c[k] : .max)
             if i < a.count, a[i] == next { i += 1 } else if j < b.count, b[j] == next { j += 1 } else { k += 1 }
-            if body(next) { return }
+            return next
         }
     }
 }
