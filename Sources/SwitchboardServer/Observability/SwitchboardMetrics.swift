@@ -107,7 +107,9 @@ public final class SwitchboardMetrics: Sendable {
         guard dynamic.withLock({ Self.isCurrent(backend: backend, route: nil, in: $0.names) }) else { return }
         backendSeries.recordDuration(result.latency, backend: backend)
         if let reason = result.failure {
-            counter("switchboard_probe_failures_total", ("backend", backend), ("reason", reason.rawValue))?.increment()
+            counter("switchboard_probe_failures_total", ("backend", backend), ("reason", reason.rawValue)) { names in
+                Self.isCurrent(backend: backend, route: nil, in: names)
+            }?.increment()
         }
     }
 
