@@ -9,7 +9,8 @@ it (so what the first connection sets up once is not counted), reads the process
 COUNT connections of KIND and waits until the server has answered on every one, reads the resident size again, and
 prints the difference per connection in KiB. The listener's timeouts are raised so no connection is closed meanwhile.
 With --bare, the same against the bare Hummingbird endpoint (Benchmarks/Sources/BareEndpoint, on port 18181): the
-framework's own cost per connection, with no timeouts or limits of Switchboard's.
+framework's own cost per connection: Hummingbird's idle timeout (600 s, as `serve` gets here), none of Switchboard's
+deadlines or limits.
 
   keep-alive  plain HTTP: one request (GET /healthz on the webhook listener, answered 404) then idle
   tls         the client's TLS hello sent and the server's answer received, the handshake never finished
@@ -73,7 +74,7 @@ else:
                "127.0.0.1:0", "--idle-timeout", "600s", "--header-timeout", "600s", "--max-connections",
                str(args.count + 100), *tls_flags]
 server = subprocess.Popen(command, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
-                          env=dict(os.environ, SWITCHBOARD_SIGNING_KEY="whsec_connections"))
+                          env=dict(os.environ, SWITCHBOARD_SIGNING_KEY="whsec_connections", BARE_IDLE_TIMEOUT="600"))
 try:
     port = None
     for _ in range(600):

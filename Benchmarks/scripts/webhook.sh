@@ -6,6 +6,9 @@
 #
 #   Benchmarks/scripts/webhook.sh                 TARGETS="bare switchboard", plain HTTP with keep-alive
 #   TARGETS="bare-tls switchboard-tls" Benchmarks/scripts/webhook.sh            HTTPS with keep-alive
+#   TARGETS="bare bare-idle switchboard" Benchmarks/scripts/webhook.sh
+#                                                 bare-idle: the bare endpoint with Hummingbird's idle timeout (60 s,
+#                                                 as `serve` has by default)
 #   TARGETS="bare-tls-new switchboard-tls-new" CONNECTIONS=16 Benchmarks/scripts/webhook.sh
 #                                                 one request per connection: a new TLS handshake each
 #   TARGETS="switchboard switchboard-leases" Benchmarks/scripts/webhook.sh
@@ -25,7 +28,9 @@
 # Other settings: ROUNDS=3 DURATION=15 CONNECTIONS=64 THREADS=2; DELAY=MS makes each connection wait that long
 # before each request (a steady load below saturation: about CONNECTIONS * 1000 / (MS + latency) requests/s);
 # KEY_TYPE=ec (P-256) or rsa (2048 bits) for the test certificate; SERVE_ARGS="--log-level notice" runs Switchboard
-# without decision lines.
+# without decision lines. PIN=1 gives the PostgreSQL cluster a core of its own (CPU 1) and runs every server and wrk
+# on the other (CPU 0), with or without the store: the database as on a machine of its own, as in production, and
+# Switchboard with the same one core in both.
 source "$(dirname "$0")/common.sh"
 rounds=${ROUNDS:-3} duration=${DURATION:-15} connections=${CONNECTIONS:-64} threads=${THREADS:-2}
 targets=${TARGETS:-bare switchboard}
@@ -38,6 +43,15 @@ make_certificate "${KEY_TYPE:-ec}"
 start_demo_backends 19001 19002
 limited_routes "$work/routes-limits.yaml"
 [[ " $targets" != *"-store"* ]] || start_store
+pin=()
+if [[ -n ${PIN:-} ]]; then
+    pin=(taskset -c 0)
+    # The backends PostgreSQL forks later inherit its postmaster's CPU.
+    if [[ -n $pg_dir ]]; then
+        postmaster=$(head -1 "$pg_dir/data/postmaster.pid")
+        for pid in "$postmaster" $(pgrep -P "$postmaster"); do taskset -a -p -c 1 "$pid" >/dev/null; done
+    fi
+fi
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # CPU ticks of the throwaway PostgreSQL cluster's processes: its postmaster and every backend it started (0 without
@@ -58,8 +72,8 @@ start_server() {
         scheme=https pair=("$work/cert.pem" "$work/key.pem") tls=(--tls-cert "$work/cert.pem" --tls-key "$work/key.pem")
     fi
     case $1 in
-        bare*) "$bare" "$port" ${pair[@]+"${pair[@]}"} >/dev/null 2>&1 & ;;
-        previous) "$PREVIOUS" serve --routes "$routes" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
+        bare*) BARE_IDLE_TIMEOUT=$([[ $1 == *-idle* ]] && echo 60) ${pin[@]+"${pin[@]}"} "$bare" "$port" ${pair[@]+"${pair[@]}"} >/dev/null 2>&1 & ;;
+        previous) ${pin[@]+"${pin[@]}"} "$PREVIOUS" serve --routes "$routes" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
             ${SERVE_ARGS:-} >/dev/null 2>&1 & ;;
         switchboard*)
             local store=()
@@ -72,7 +86,7 @@ start_server() {
             fi
             local binary=$switchboard
             [[ $1 != *-previous ]] || binary=${PREVIOUS:?PREVIOUS=/path/to/older/switchboard}
-            "$binary" serve --routes "$routes" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
+            ${pin[@]+"${pin[@]}"} "$binary" serve --routes "$routes" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
                 ${tls[@]+"${tls[@]}"} ${store[@]+"${store[@]}"} ${SERVE_ARGS:-} >/dev/null 2>&1 & ;;
     esac
     server=$!
@@ -97,12 +111,12 @@ for round in $(seq 1 "$rounds"); do
         start_server "$target"
         url="$scheme://127.0.0.1:$port"
         python3 "$here/sign.py" "$key" "$incoming" "$ended" 60000 "$work/warmup" --mode "$(mode "$target")" --threads "$threads"
-        wrk -t"$threads" -c"$connections" -d3s -s "$here/requests.lua" "$url" \
+        ${pin[@]+"${pin[@]}"} wrk -t"$threads" -c"$connections" -d3s -s "$here/requests.lua" "$url" \
             -- "$work/warmup" "$incoming" "$ended" "$(close "$target")" >/dev/null
         lines=$((duration * 60000))
         python3 "$here/sign.py" "$key" "$incoming" "$ended" "$lines" "$work/signatures" --mode "$(mode "$target")" --threads "$threads"
         before=$(ticks "$server") db_before=$(db_ticks)
-        wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$here/requests.lua" "$url" \
+        ${pin[@]+"${pin[@]}"} wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$here/requests.lua" "$url" \
             -- "$work/signatures" "$incoming" "$ended" "$(close "$target")" ${DELAY:-} > "$work/wrk.txt"
         after=$(ticks "$server") db_after=$(db_ticks)
         if [[ $target == switchboard-leases* ]]; then
