@@ -13,14 +13,16 @@ framework's own cost per connection: Hummingbird's idle timeout (600 s, as `serv
 deadlines or limits.
 
   keep-alive  plain HTTP: one request (GET /healthz on the webhook listener, answered 404) then idle
+  webhook     plain HTTP: one signed incoming_call webhook (the Inkbox fixture, a request ID of its own), answered
+              200, then idle: what a connection Inkbox keeps alive holds
   tls         the client's TLS hello sent and the server's answer received, the handshake never finished
 """
-import argparse, os, re, socket, ssl, subprocess, sys, time
+import argparse, hashlib, hmac, os, re, socket, ssl, subprocess, sys, time, uuid
 
 parser = argparse.ArgumentParser()
 parser.add_argument("binary")
 parser.add_argument("routes", help="the routes file; with --bare, ignored")
-parser.add_argument("kind", choices=["keep-alive", "tls"])
+parser.add_argument("kind", choices=["keep-alive", "webhook", "tls"])
 parser.add_argument("--count", type=int, default=1000)
 parser.add_argument("--cert")
 parser.add_argument("--key")
@@ -45,10 +47,28 @@ def client_hello():
     return outgoing.read()
 
 
+SIGNING_KEY = "whsec_connections"
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../Tests/SwitchboardTestSupport/Fixtures",
+                       "phone_incoming_call.json")
+
+
+def signed_webhook():
+    """A signed incoming_call delivery of the fixture, with a request ID of its own (never a retry)."""
+    body = open(FIXTURE, "rb").read()
+    request_id, stamp = uuid.uuid4().hex, str(int(time.time()))
+    mac = hmac.new(SIGNING_KEY[6:].encode(), f"{request_id}.{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    head = (f"POST /webhooks/incoming-call HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"X-Inkbox-Request-ID: {request_id}\r\nX-Inkbox-Timestamp: {stamp}\r\n"
+            f"X-Inkbox-Signature: sha256={mac}\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
 def open_connection(port, hello):
     connection = socket.create_connection(("127.0.0.1", port))
     if args.kind == "tls":
         connection.sendall(hello)
+    elif args.kind == "webhook":
+        connection.sendall(signed_webhook())
     else:
         connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     return connection
@@ -57,11 +77,13 @@ def open_connection(port, hello):
 def await_answer(connection):
     """Reads until the server has answered: a whole response head (plain) or its first handshake records (TLS)."""
     received = b""
-    while (b"\r\n\r\n" not in received) if args.kind == "keep-alive" else not received:
+    while (b"\r\n\r\n" not in received) if args.kind != "tls" else not received:
         chunk = connection.recv(65536)
         if not chunk:
             sys.exit("the server closed a connection")
         received += chunk
+    if args.kind == "webhook" and b" 200 " not in received.split(b"\r\n")[0]:
+        sys.exit("a webhook was not answered 200: " + received.split(b"\r\n")[0].decode())
 
 
 tls_flags = ["--tls-cert", args.cert, "--tls-key", args.key] if args.kind == "tls" else []
@@ -74,7 +96,7 @@ else:
                "127.0.0.1:0", "--idle-timeout", "600s", "--header-timeout", "600s", "--max-connections",
                str(args.count + 100), *tls_flags]
 server = subprocess.Popen(command, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,
-                          env=dict(os.environ, SWITCHBOARD_SIGNING_KEY="whsec_connections", BARE_IDLE_TIMEOUT="600"))
+                          env=dict(os.environ, SWITCHBOARD_SIGNING_KEY=SIGNING_KEY, BARE_IDLE_TIMEOUT="600"))
 try:
     port = None
     for _ in range(600):

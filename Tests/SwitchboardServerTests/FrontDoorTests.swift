@@ -121,6 +121,27 @@ struct FrontDoorTests {
         }
     }
 
+    /// A chunked body has no `Content-Length` to refuse it by: the limit applies as it is read.
+    @Test func chunkedBodyPastTheLimitIs413WhileReading() async throws {
+        try await LiveSwitchboard.with(routes: Self.routes) { live in
+            let chunk = [UInt8](repeating: UInt8(ascii: " "), count: 65_537)
+            let response = try await blocking { () throws -> (head: String, body: String)? in
+                let connection = try RawConnection(port: live.webhookPort)
+                connection.setReadTimeout(seconds: 10)
+                let headers = LiveSwitchboard.signedHeaders(Data(chunk), requestID: UUID().uuidString)
+                var head = "POST /webhooks/incoming-call HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+                for field in headers { head += "\(field.name): \(field.value)\r\n" }
+                // One chunk a byte over the limit and no end: the server refuses once it has read that byte.
+                connection.write(head + "\r\n" + String(chunk.count, radix: 16) + "\r\n")
+                connection.write(chunk)
+                return connection.readResponse()
+            }
+            #expect(response?.head.hasPrefix("HTTP/1.1 413") == true, "\(String(describing: response))")
+            #expect(response.map { RawConnection.header("Connection", in: $0.head) } == "close")
+            #expect(response?.body == #"{"error":"body larger than 65536 bytes"}"#)
+        }
+    }
+
     @Test func missingHeadersAre401BeforeTheBodyIsRead() async throws {
         try await LiveSwitchboard.with(routes: Self.routes) { live in
             let (response, rest) = try await blocking { () throws -> ((head: String, body: String)?, [UInt8]?) in

@@ -51,9 +51,11 @@ public final class CapacityLedger: CallLedger {
         route(call, requestID: requestID, digest: digest, in: snapshot, at: instant, now: .now)
     }
 
-    /// ``route(_:requestID:digest:in:at:)`` at `now`, without suspending.
+    /// ``route(_:requestID:digest:in:at:)`` at `now`, without suspending. Kept out of line, so its temporaries
+    /// are on the thread's stack rather than in the calling task's frame.
     /// - Parameter baseline: calls counted elsewhere, added to this ledger's own (a ``PostgresLedger`` deciding
     ///   while its store is unavailable passes the counts it last read).
+    @inline(never)
     func route(
         _ call: IncomingCall, requestID: String, digest: SHA256Digest, in snapshot: RoutingState.Snapshot,
         at instant: Date = Date(), now: ContinuousClock.Instant, baseline: [String: Occupancy] = [:]

@@ -27,45 +27,70 @@ struct EventsController: Sendable {
         router.post(RouterPath(path)) { request, _ in await self.handle(request) }
     }
 
+    /// Reads, checks, releases and answers; the work around the waits is kept out of line, as the webhook's is
+    /// (``WebhookController/handle(_:context:)``).
     func handle(_ request: Request) async -> Response {
-        var request = request
-        let (headers, body): (WebhookVerifier.SignedHeaders, ByteBuffer)
-        switch await delivery.read(&request) {
-        case .success(let read): (headers, body) = read
-        case .failure(let refusal): return refuse(refusal, type: nil, request)
+        let checked: Result<EventEnvelope, Refused>
+        switch await delivery.read(request) {
+        case .success(let (headers, body)): checked = check(headers, body: body)
+        case .failure(let refusal):
+            checked = .failure(refused(refusal, type: nil, requestID: request.headers[SignedDelivery.requestIDField]))
         }
+        switch checked {
+        case .success(let event): return await apply(event)
+        case .failure(let refused): return refused.response
+        }
+    }
+
+    /// A refusal's answer, as an error so a `Result` can carry it.
+    private struct Refused: Error {
+        var response: Response
+    }
+
+    /// Verifies the signature and reads the event: a 401 or 400 answer, or the event.
+    @inline(never)
+    private func check(_ headers: WebhookVerifier.SignedHeaders, body: ByteBuffer) -> Result<EventEnvelope, Refused> {
         if let refusal = body.withUnsafeReadableBytes({ delivery.verify(headers, body: $0) }) {
-            return refuse(refusal, type: nil, request)
+            return .failure(refused(refusal, type: nil, requestID: headers.requestID))
         }
-        let event: EventEnvelope
         switch body.withUnsafeReadableBytes({ bytes in Result { () throws(EnvelopeError) in try EventEnvelope(json: bytes) } }) {
-        case .success(let read): event = read
+        case .success(let event): return .success(event)
         case .failure(let error):
             let refusal = SignedDelivery.Refusal(status: .badRequest, outcome: "bad_request", message: error.description)
-            return refuse(refusal, type: error.eventType, request)
+            return .failure(refused(refusal, type: error.eventType, requestID: headers.requestID))
         }
-        let outcome: String
-        if event.type == EventEnvelope.callEnded, let callID = event.callID {
-            let release = await ledger.release(callID: callID)
-            recorder?.ended(callID: callID, duration: event.durationSeconds)
-            outcome = release == .released ? "released" : "unknown_call"
-            logger.info(
-                "call ended",
-                metadata: ["event_id": .string(event.id), "call_id": .string(callID), "slot": .string(release.rawValue)]
-            )
-        } else {
-            outcome = "acknowledged"
+    }
+
+    /// Releases the call's slot for a `call.ended`; acknowledges any other event.
+    @inline(never)
+    private func apply(_ event: EventEnvelope) async -> Response {
+        guard event.type == EventEnvelope.callEnded, let callID = event.callID else {
             logger.debug("event acknowledged", metadata: ["event_id": .string(event.id), "type": .string(event.type)])
+            return answer(event, outcome: "acknowledged")
         }
+        let release = await ledger.release(callID: callID)
+        recorder?.ended(callID: callID, duration: event.durationSeconds)
+        logger.info(
+            "call ended",
+            metadata: ["event_id": .string(event.id), "call_id": .string(callID), "slot": .string(release.rawValue)]
+        )
+        return answer(event, outcome: release == .released ? "released" : "unknown_call")
+    }
+
+    @inline(never)
+    private func answer(_ event: EventEnvelope, outcome: String) -> Response {
         metrics.event(type: event.type, outcome: outcome)
         return JSONResponse.body(.ok, #"{"received":true,"outcome":"\#(outcome)"}"#)
     }
 
-    private func refuse(_ refusal: SignedDelivery.Refusal, type: String?, _ request: Request) -> Response {
+    @inline(never)
+    private func refused(_ refusal: SignedDelivery.Refusal, type: String?, requestID: String?) -> Refused {
         metrics.event(type: type, outcome: refusal.outcome)
-        return SignedDelivery.refusal(
-            refusal.status, refusal.message, request, closing: refusal.closing, event: "event refused",
-            lines: refusalLines, metrics: refusals, logger: logger
+        return Refused(
+            response: SignedDelivery.refusal(
+                refusal, requestID: requestID, event: "event refused", lines: refusalLines, metrics: refusals,
+                logger: logger
+            )
         )
     }
 }

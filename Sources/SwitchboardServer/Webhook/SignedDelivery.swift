@@ -33,8 +33,30 @@ struct SignedDelivery: Sendable {
     /// the `X-Inkbox-*` headers are missing, malformed or outside the time window, 413 when `Content-Length` is over
     /// `maxBodySize`; while reading, 413 past `maxBodySize` and 400 when the body cannot be read. Each of these
     /// closes the connection.
-    func read(_ request: inout Request) async -> Result<Delivery, Refusal> {
-        let fields = Fields(request.headers)
+    @inline(never)
+    func read(_ request: Request) async -> Result<Delivery, Refusal> {
+        let headers: WebhookVerifier.SignedHeaders
+        switch check(request.headers) {
+        case .success(let checked): headers = checked
+        case .failure(let refusal): return .failure(refusal)
+        }
+        do {
+            return .success((headers, try await request.body.collect(upTo: maxBodySize)))
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // `NIOTooManyBytesError` when a body without a `Content-Length` (chunked) passes the limit as it is read.
+            return .failure(tooLarge())
+        } catch {
+            return .failure(
+                Refusal(status: .badRequest, outcome: "bad_request", message: "could not read the request body", closing: true)
+            )
+        }
+    }
+
+    /// The signature headers, checked, and the declared length against `maxBodySize`: what is known before the
+    /// body. Out of line, so its temporaries are on the thread's stack, not in the task's frame of ``read(_:)``.
+    @inline(never)
+    private func check(_ fields: HTTPFields) -> Result<WebhookVerifier.SignedHeaders, Refusal> {
+        let fields = Fields(fields)
         let headers: WebhookVerifier.SignedHeaders
         do {
             headers = try WebhookVerifier.checkHeaders(
@@ -43,25 +65,15 @@ struct SignedDelivery: Sendable {
         } catch {
             return .failure(Refusal(status: .unauthorized, outcome: "unauthorized", message: error.description, closing: true))
         }
-        // Worded only when refused: building the message for every delivery cost an allocation each.
-        func tooLarge() -> Refusal {
-            Refusal(
-                status: .contentTooLarge, outcome: "too_large", message: "body larger than \(maxBodySize) bytes",
-                closing: true
-            )
-        }
         if let length = fields.contentLength.flatMap({ Int($0) }), length > maxBodySize {
             return .failure(tooLarge())
         }
-        do {
-            return .success((headers, try await request.collectBody(upTo: maxBodySize)))
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return .failure(tooLarge())
-        } catch {
-            return .failure(
-                Refusal(status: .badRequest, outcome: "bad_request", message: "could not read the request body", closing: true)
-            )
-        }
+        return .success(headers)
+    }
+
+    /// Worded only when refused: building the message for every delivery cost an allocation each.
+    private func tooLarge() -> Refusal {
+        Refusal(status: .contentTooLarge, outcome: "too_large", message: "body larger than \(maxBodySize) bytes", closing: true)
     }
 
     /// The header values a delivery is checked by, read in one pass over the request's fields (`HTTPFields`'
@@ -106,22 +118,22 @@ extension SignedDelivery {
     /// `notice` line. Strangers choose how many refusals there are, so `lines` bounds the lines; the ones left out
     /// are counted (`switchboard_log_lines_suppressed_total`) and the next line says how many.
     static func refusal(
-        _ status: HTTPResponse.Status, _ message: String, _ request: Request, closing: Bool, event: Logger.Message,
-        lines: TokenBucket, metrics: SwitchboardMetrics, logger: Logger
+        _ refusal: Refusal, requestID: String?, event: Logger.Message, lines: TokenBucket, metrics: SwitchboardMetrics,
+        logger: Logger
     ) -> Response {
         switch lines.take() {
         case .allowed(let suppressedBefore):
             var metadata: Logger.Metadata = [
-                "status": "\(status.code)", "reason": "\(message)",
-                "request_id": .string(LogSafe.requestID(request.headers[requestIDField])),
+                "status": "\(refusal.status.code)", "reason": "\(refusal.message)",
+                "request_id": .string(LogSafe.requestID(requestID)),
             ]
             if suppressedBefore > 0 { metadata["suppressed"] = "\(suppressedBefore)" }
             logger.notice(event, metadata: metadata)
         case .suppressed:
             metrics.logLineSuppressed()
         }
-        var response = JSONResponse.error(status, message)
-        if closing { response.headers[.connection] = "close" }
+        var response = JSONResponse.error(refusal.status, refusal.message)
+        if refusal.closing { response.headers[.connection] = "close" }
         return response
     }
 }

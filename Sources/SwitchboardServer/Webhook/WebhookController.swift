@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -30,53 +31,103 @@ struct WebhookController: Sendable {
         router.post(RouterPath(path)) { request, context in await self.handle(request, context: context) }
     }
 
+    /// Reads, checks, decides and answers. The work around the two waits (the body, the ledger) is done in functions
+    /// that do not suspend, kept out of line: their temporaries live on the thread's stack while they run. In an
+    /// async function's frame they would take task-allocator memory, which the task of each keep-alive connection
+    /// keeps for the connection's whole life (docs/performance.md#memory-per-connection).
     func handle(_ request: Request, context: some RequestContext) async -> Response {
         let started = ContinuousClock.now
-        // Costs a level check unless trace is on; lets an operator (and the shutdown test) see a request in flight.
+        traceStart(request)
+        let checked: Result<Checked, Refused>
+        switch await delivery.read(request) {
+        case .success(let (headers, body)): checked = check(headers, body: body, started: started)
+        case .failure(let refusal):
+            checked = .failure(refused(refusal, requestID: request.headers[SignedDelivery.requestIDField], started))
+        }
+        switch checked {
+        case .success(let checked): return await decide(checked, started: started)
+        case .failure(let refused): return refused.response
+        }
+    }
+
+    /// Costs a level check unless trace is on; lets an operator (and the shutdown test) see a request in flight.
+    @inline(never)
+    private func traceStart(_ request: Request) {
         logger.trace(
             "webhook request started",
             metadata: ["request_id": .string(LogSafe.requestID(request.headers[SignedDelivery.requestIDField]))]
         )
-        var request = request
-        let (headers, body): (WebhookVerifier.SignedHeaders, ByteBuffer)
-        switch await delivery.read(&request) {
-        case .success(let read): (headers, body) = read
-        case .failure(let refusal):
-            return refuse(refusal.status, refusal.outcome, refusal.message, request, started, closing: refusal.closing)
-        }
-        return await respond(request, headers, body: body, started: started)
     }
 
-    private func respond(
-        _ request: Request, _ headers: WebhookVerifier.SignedHeaders, body: ByteBuffer, started: ContinuousClock.Instant
-    ) async -> Response {
+    /// A verified, parsed delivery, ready for the ledger.
+    private struct Checked {
+        var requestID: String
+        var call: IncomingCall
+        var digest: SHA256Digest
+        var snapshot: RoutingState.Snapshot
+        var instant: Date
+    }
+
+    /// A refusal's answer, as an error so a `Result` can carry it.
+    private struct Refused: Error {
+        var response: Response
+    }
+
+    /// Verifies the signature and reads the call: a 401 or 400 answer, or what the ledger needs.
+    @inline(never)
+    private func check(
+        _ headers: WebhookVerifier.SignedHeaders, body: ByteBuffer, started: ContinuousClock.Instant
+    ) -> Result<Checked, Refused> {
         if let refusal = body.withUnsafeReadableBytes({ delivery.verify(headers, body: $0) }) {
-            return refuse(refusal.status, refusal.outcome, refusal.message, request, started)
+            return .failure(refused(refusal, requestID: headers.requestID, started))
         }
-        let requestID = headers.requestID
         let (parsed, digest) = body.withUnsafeReadableBytes { bytes in
             (Result { () throws(BodyError) in try IncomingCall(json: bytes) }, DeliveryCache.digest(bytes))
         }
-        let call: IncomingCall
         switch parsed {
-        case .success(let value): call = value
-        case .failure(let error): return refuse(.badRequest, "bad_request", error.description, request, started)
+        case .success(let call):
+            return .success(
+                Checked(requestID: headers.requestID, call: call, digest: digest, snapshot: state.snapshot, instant: clock())
+            )
+        case .failure(let error):
+            let refusal = SignedDelivery.Refusal(status: .badRequest, outcome: "bad_request", message: error.description)
+            return .failure(refused(refusal, requestID: headers.requestID, started))
         }
-        // Decides and takes the chosen backend's slot in one step (docs/routes.md#call-limits).
-        let snapshot = state.snapshot, instant = clock()
-        switch await ledger.route(call, requestID: requestID, digest: digest, in: snapshot, at: instant) {
+    }
+
+    /// Decides and takes the chosen backend's slot in one step (docs/routes.md#call-limits), then answers.
+    @inline(never)
+    private func decide(_ checked: Checked, started: ContinuousClock.Instant) async -> Response {
+        let routed = await ledger.route(
+            checked.call, requestID: checked.requestID, digest: checked.digest, in: checked.snapshot,
+            at: checked.instant
+        )
+        return finish(routed, checked, started: started)
+    }
+
+    /// The answer to what the ledger decided.
+    @inline(never)
+    private func finish(_ routed: Routed, _ checked: Checked, started: ContinuousClock.Instant) -> Response {
+        switch routed {
         case .fresh(let decision):
-            recorder?.record(requestID: requestID, call: call, decision: decision, snapshot: snapshot, at: instant)
-            return answer(decision, requestID: requestID, call: call, started: started)
+            recorder?.record(
+                requestID: checked.requestID, call: checked.call, decision: decision, snapshot: checked.snapshot,
+                at: checked.instant
+            )
+            return answer(decision, requestID: checked.requestID, call: checked.call, started: started)
         case .retry(let first):
-            return answer(first, requestID: requestID, call: nil, started: started)
+            return answer(first, requestID: checked.requestID, call: nil, started: started)
         case .conflict:
-            return refuse(.conflict, "conflict", "request ID already used with a different body", request, started)
+            let refusal = SignedDelivery.Refusal(
+                status: .conflict, outcome: "conflict", message: "request ID already used with a different body"
+            )
+            return refused(refusal, requestID: checked.requestID, started).response
         }
     }
 
     /// Answers with `decision`: a fresh one (with the `call` it was made for) is counted and logged as a decision,
     /// a retry's (`call` nil) only as a webhook.
+    @inline(never)
     private func answer(
         _ decision: RouteDecision, requestID: String, call: IncomingCall?, started: ContinuousClock.Instant
     ) -> Response {
@@ -97,15 +148,17 @@ struct WebhookController: Sendable {
         return response
     }
 
-    /// A refusal; `closing` when the body may be unread, so the connection closes after the answer.
-    private func refuse(
-        _ status: HTTPResponse.Status, _ outcome: String, _ message: String, _ request: Request,
-        _ started: ContinuousClock.Instant, closing: Bool = false
-    ) -> Response {
-        metrics.webhook(outcome: outcome, duration: ContinuousClock.now - started)
-        return SignedDelivery.refusal(
-            status, message, request, closing: closing, event: "webhook refused", lines: refusalLines, metrics: metrics,
-            logger: logger
+    /// A refusal, counted and (within the line budget) logged; it closes the connection when the body may be unread.
+    @inline(never)
+    private func refused(
+        _ refusal: SignedDelivery.Refusal, requestID: String?, _ started: ContinuousClock.Instant
+    ) -> Refused {
+        metrics.webhook(outcome: refusal.outcome, duration: ContinuousClock.now - started)
+        return Refused(
+            response: SignedDelivery.refusal(
+                refusal, requestID: requestID, event: "webhook refused", lines: refusalLines, metrics: metrics,
+                logger: logger
+            )
         )
     }
 }
