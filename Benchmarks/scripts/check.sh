@@ -57,7 +57,7 @@ if wants connections; then
         -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
     printf 'version: 1\nbackends:\n  a: { url: "wss://a.example/calls", health: { check: none } }\nroutes:\n  - { name: all, to: a }\n' \
         > "$work/routes.yaml"
-    for kind in tls keep-alive; do
+    for kind in tls keep-alive webhook; do
         "$here/connections.py" "$binary" "$work/routes.yaml" "$kind" --cert "$work/cert.pem" --key "$work/key.pem" \
             > "$work/$kind.txt" 2>&1 || failed "$kind"
         goal="<= 16"
