@@ -29,7 +29,7 @@
 # before each request (a steady load below saturation: about CONNECTIONS * 1000 / (MS + latency) requests/s);
 # KEY_TYPE=ec (P-256) or rsa (2048 bits) for the test certificate; SERVE_ARGS="--log-level notice" runs Switchboard
 # without decision lines. PIN=1 gives the PostgreSQL cluster a core of its own (CPU 1) and runs every server and wrk
-# on the other (CPU 0), with or without the store: the database as on a machine of its own, as in production, and
+# on the other (CPU 0), with or without the store: the database as on a machine of its own, and
 # Switchboard with the same one core in both.
 source "$(dirname "$0")/common.sh"
 rounds=${ROUNDS:-3} duration=${DURATION:-15} connections=${CONNECTIONS:-64} threads=${THREADS:-2}
@@ -72,7 +72,8 @@ start_server() {
         scheme=https pair=("$work/cert.pem" "$work/key.pem") tls=(--tls-cert "$work/cert.pem" --tls-key "$work/key.pem")
     fi
     case $1 in
-        bare*) BARE_IDLE_TIMEOUT=$([[ $1 == *-idle* ]] && echo 60) ${pin[@]+"${pin[@]}"} "$bare" "$port" ${pair[@]+"${pair[@]}"} >/dev/null 2>&1 & ;;
+        bare*) BARE_IDLE_TIMEOUT=$([[ $1 == *-idle* ]] && echo 60) ${pin[@]+"${pin[@]}"} "$bare" "$port" \
+            ${pair[@]+"${pair[@]}"} >/dev/null 2>&1 & ;;
         previous) ${pin[@]+"${pin[@]}"} "$PREVIOUS" serve --routes "$routes" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$admin" \
             ${SERVE_ARGS:-} >/dev/null 2>&1 & ;;
         switchboard*)

@@ -30,7 +30,7 @@ struct EventsController: Sendable {
     /// Reads, checks, releases and answers; the work around the waits is kept out of line, as the webhook's is
     /// (``WebhookController/handle(_:context:)``).
     func handle(_ request: Request) async -> Response {
-        let checked: Result<EventEnvelope, Refused>
+        let checked: Result<EventEnvelope, SignedDelivery.Refused>
         switch await delivery.read(request) {
         case .success(let (headers, body)): checked = check(headers, body: body)
         case .failure(let refusal):
@@ -42,14 +42,11 @@ struct EventsController: Sendable {
         }
     }
 
-    /// A refusal's answer, as an error so a `Result` can carry it.
-    private struct Refused: Error {
-        var response: Response
-    }
-
     /// Verifies the signature and reads the event: a 401 or 400 answer, or the event.
     @inline(never)
-    private func check(_ headers: WebhookVerifier.SignedHeaders, body: ByteBuffer) -> Result<EventEnvelope, Refused> {
+    private func check(
+        _ headers: WebhookVerifier.SignedHeaders, body: ByteBuffer
+    ) -> Result<EventEnvelope, SignedDelivery.Refused> {
         if let refusal = body.withUnsafeReadableBytes({ delivery.verify(headers, body: $0) }) {
             return .failure(refused(refusal, type: nil, requestID: headers.requestID))
         }
@@ -77,16 +74,20 @@ struct EventsController: Sendable {
         return answer(event, outcome: release == .released ? "released" : "unknown_call")
     }
 
+    /// Counts the event and answers 200 with its outcome.
     @inline(never)
     private func answer(_ event: EventEnvelope, outcome: String) -> Response {
         metrics.event(type: event.type, outcome: outcome)
         return JSONResponse.body(.ok, #"{"received":true,"outcome":"\#(outcome)"}"#)
     }
 
+    /// A refusal, counted and (within the line budget) logged.
     @inline(never)
-    private func refused(_ refusal: SignedDelivery.Refusal, type: String?, requestID: String?) -> Refused {
+    private func refused(
+        _ refusal: SignedDelivery.Refusal, type: String?, requestID: String?
+    ) -> SignedDelivery.Refused {
         metrics.event(type: type, outcome: refusal.outcome)
-        return Refused(
+        return SignedDelivery.Refused(
             response: SignedDelivery.refusal(
                 refusal, requestID: requestID, event: "event refused", lines: refusalLines, metrics: refusals,
                 logger: logger

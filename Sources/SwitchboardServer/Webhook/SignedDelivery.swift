@@ -73,7 +73,10 @@ struct SignedDelivery: Sendable {
 
     /// Worded only when refused: building the message for every delivery cost an allocation each.
     private func tooLarge() -> Refusal {
-        Refusal(status: .contentTooLarge, outcome: "too_large", message: "body larger than \(maxBodySize) bytes", closing: true)
+        Refusal(
+            status: .contentTooLarge, outcome: "too_large", message: "body larger than \(maxBodySize) bytes",
+            closing: true
+        )
     }
 
     /// The header values a delivery is checked by, read in one pass over the request's fields (`HTTPFields`'
@@ -114,6 +117,11 @@ struct SignedDelivery: Sendable {
 }
 
 extension SignedDelivery {
+    /// A refusal's answer, as an error so a `Result` can carry it out of a handler's checks.
+    struct Refused: Error {
+        var response: Response
+    }
+
     /// The answer to a refused delivery: a JSON error, closing the connection when the body may be unread, and a
     /// `notice` line. Strangers choose how many refusals there are, so `lines` bounds the lines; the ones left out
     /// are counted (`switchboard_log_lines_suppressed_total`) and the next line says how many.

@@ -38,7 +38,7 @@ struct WebhookController: Sendable {
     func handle(_ request: Request, context: some RequestContext) async -> Response {
         let started = ContinuousClock.now
         traceStart(request)
-        let checked: Result<Checked, Refused>
+        let checked: Result<Checked, SignedDelivery.Refused>
         switch await delivery.read(request) {
         case .success(let (headers, body)): checked = check(headers, body: body, started: started)
         case .failure(let refusal):
@@ -68,16 +68,11 @@ struct WebhookController: Sendable {
         var instant: Date
     }
 
-    /// A refusal's answer, as an error so a `Result` can carry it.
-    private struct Refused: Error {
-        var response: Response
-    }
-
     /// Verifies the signature and reads the call: a 401 or 400 answer, or what the ledger needs.
     @inline(never)
     private func check(
         _ headers: WebhookVerifier.SignedHeaders, body: ByteBuffer, started: ContinuousClock.Instant
-    ) -> Result<Checked, Refused> {
+    ) -> Result<Checked, SignedDelivery.Refused> {
         if let refusal = body.withUnsafeReadableBytes({ delivery.verify(headers, body: $0) }) {
             return .failure(refused(refusal, requestID: headers.requestID, started))
         }
@@ -86,9 +81,10 @@ struct WebhookController: Sendable {
         }
         switch parsed {
         case .success(let call):
-            return .success(
-                Checked(requestID: headers.requestID, call: call, digest: digest, snapshot: state.snapshot, instant: clock())
+            let checked = Checked(
+                requestID: headers.requestID, call: call, digest: digest, snapshot: state.snapshot, instant: clock()
             )
+            return .success(checked)
         case .failure(let error):
             let refusal = SignedDelivery.Refusal(status: .badRequest, outcome: "bad_request", message: error.description)
             return .failure(refused(refusal, requestID: headers.requestID, started))
@@ -152,9 +148,9 @@ struct WebhookController: Sendable {
     @inline(never)
     private func refused(
         _ refusal: SignedDelivery.Refusal, requestID: String?, _ started: ContinuousClock.Instant
-    ) -> Refused {
+    ) -> SignedDelivery.Refused {
         metrics.webhook(outcome: refusal.outcome, duration: ContinuousClock.now - started)
-        return Refused(
+        return SignedDelivery.Refused(
             response: SignedDelivery.refusal(
                 refusal, requestID: requestID, event: "webhook refused", lines: refusalLines, metrics: metrics,
                 logger: logger
