@@ -95,7 +95,7 @@ public final class PostgresLedger: CallLedger {
             // The call is marked ended as well: a replica that answered it without the store (cut off, or over its
             // budget) must not write its slot back afterwards.
             let backend = try await measured("release") { try await self.releases.submit(callID) }
-            if let backend { view.withLock { $0.counts[backend]?.active -= 1 } }
+            if let backend { view.withLock { $0.released(backend) } }
             return backend != nil ? .released : local
         } catch {
             markUnavailable(error)
@@ -119,7 +119,7 @@ public final class PostgresLedger: CallLedger {
                     """, logger: self.logger
                 )
             }
-            view.withLock { $0.counts[backend, default: .idle].draining = draining }
+            view.withLock { $0.setDraining(backend, draining) }
         } catch {
             markUnavailable(error)
             throw LedgerError("the store did not take the drain (\(Self.describe(error))); nothing changed")
@@ -198,7 +198,7 @@ public final class PostgresLedger: CallLedger {
             let (outcome, stored) = (routed.outcome, routed.stored)
             switch (outcome, decision.backend) {
             case ("fresh", let backend):
-                if let backend { view.withLock { $0.counts[backend, default: .idle].active += 1 } }
+                if let backend { view.withLock { $0.took(backend) } }
                 _ = local.cache.store(requestID: requestID, digest: digest, decision: decision)
                 return .fresh(decision)
             case ("retry", _):
@@ -419,10 +419,48 @@ struct StoreView {
     var lastError: String?
     /// Live calls and drain flags of every backend the store knows, as last refreshed (plus this replica's takes).
     var counts: [String: Occupancy] = [:]
+    /// What this replica changed while a refresh was on its way: its read may have been taken before these were
+    /// committed, so they are applied again on top of it (nil: no refresh on its way). Applying a slot taken twice
+    /// counts it twice until the next refresh; a release is not applied again, so a count read too early stays high
+    /// until the next refresh. Both err towards full, never past a limit, and neither outlives the next refresh.
+    var sinceRefreshStarted: (taken: [String: Int], drains: [String: Bool])?
     var replicas: [ReplicaRecord] = []
     /// Call IDs whose `call.ended` arrived while the store was unavailable.
     var pendingReleases: Set<String> = []
     var consecutiveTimeouts = 0
+
+    /// This replica took a slot of `backend` in the database.
+    mutating func took(_ backend: String) {
+        counts[backend, default: .idle].active += 1
+        sinceRefreshStarted?.taken[backend, default: 0] += 1
+    }
+
+    /// This replica freed a slot of `backend` in the database.
+    mutating func released(_ backend: String) {
+        counts[backend]?.active -= 1
+    }
+
+    /// This replica set `backend`'s drain flag in the database.
+    mutating func setDraining(_ backend: String, _ draining: Bool) {
+        counts[backend, default: .idle].draining = draining
+        sinceRefreshStarted?.drains[backend] = draining
+    }
+
+    /// A refresh's read is on its way from now.
+    mutating func refreshStarted() {
+        sinceRefreshStarted = ([:], [:])
+    }
+
+    /// The refresh's read arrived (nil: it failed): the counts are what it read plus what this replica changed
+    /// meanwhile.
+    mutating func refreshed(_ read: [String: Occupancy]?) {
+        defer { sinceRefreshStarted = nil }
+        guard let read else { return }
+        counts = read
+        guard let changed = sinceRefreshStarted else { return }
+        for (backend, taken) in changed.taken { counts[backend, default: .idle].active += taken }
+        for (backend, draining) in changed.drains { counts[backend, default: .idle].draining = draining }
+    }
 }
 
 /// A delivery's answer as `switchboard_deliveries` keeps it.

@@ -84,9 +84,10 @@ struct StoreSync: Service {
     private func refresh(heartbeat: Bool, started: Date) async {
         do {
             if heartbeat { try await beat(started: started) }
+            ledger.view.withLock { $0.refreshStarted() }
             let counts = try await ledger.operation("refresh") { try await readCounts() }
             let changed = ledger.view.withLock { view -> Bool in
-                view.counts = counts
+                view.refreshed(counts)
                 guard view.availability != .available else { return false }
                 view.availability = .available
                 view.since = Date()
@@ -95,6 +96,7 @@ struct StoreSync: Service {
             }
             if changed { ledger.metrics.available(true) }
         } catch {
+            ledger.view.withLock { $0.refreshed(nil) }
             ledger.markUnavailable(error)
         }
     }
