@@ -83,11 +83,13 @@ struct StoreSync: Service {
     /// available when it answers, unavailable when it does not.
     private func refresh(heartbeat: Bool, started: Date) async {
         do {
-            if heartbeat { try await beat(started: started) }
+            let replicas = heartbeat ? try await beat(started: started) : nil
             ledger.view.withLock { $0.refreshStarted() }
             let counts = try await ledger.operation("refresh") { try await readCounts() }
+            // Replicas, counts and state change together: `/status` never lists replicas while still `connecting`.
             let changed = ledger.view.withLock { view -> Bool in
                 view.refreshed(counts)
+                if let replicas { view.replicas = replicas }
                 guard view.availability != .available else { return false }
                 view.availability = .available
                 view.since = Date()
@@ -117,9 +119,9 @@ struct StoreSync: Service {
     }
 
     /// Heartbeats this replica, sweeps what has expired, and reads the replica list.
-    private func beat(started: Date) async throws {
+    private func beat(started: Date) async throws -> [ReplicaRecord] {
         let health = String(decoding: try JSONSerialization.data(withJSONObject: self.health(), options: .sortedKeys), as: UTF8.self)
-        let replicas = try await ledger.operation("heartbeat") { [settings, logger] in
+        return try await ledger.operation("heartbeat") { [settings, logger] in
             try await client.query(
                 """
                 INSERT INTO switchboard_replicas (id, version, host, started_at, heartbeat_at, health)
@@ -166,7 +168,6 @@ struct StoreSync: Service {
             }
             return replicas
         }
-        ledger.view.withLock { $0.replicas = replicas }
     }
 
     /// The store answers again: writes back the calls this replica answered without it and the `call.ended`
