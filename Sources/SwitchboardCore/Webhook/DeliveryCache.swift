@@ -34,9 +34,21 @@ public final class DeliveryCache: Sendable {
         var head = 0
         var used = 0
         var live = 0
-        /// Linear probing: a ring place plus one, 0 for an empty bucket. At most half full, so probes stay short.
-        var buckets = [Int](repeating: 0, count: 16)
+        /// Linear probing, at most half full so probes stay short. A bucket is 0 when empty, else ``Bucket``: the
+        /// entry's ring place and the low half of its hash, so a probe compares hashes without reading the entries
+        /// (each one a cache miss in a ring of megabytes) and reads an entry only when its hash matches.
+        var buckets = [UInt64](repeating: 0, count: 16)
         var mask: Int { buckets.count - 1 }
+    }
+
+    /// A bucket's two halves: the low 32 bits of the entry's hash (all a bucket's position depends on, the table
+    /// being smaller than 2³² buckets) and its ring place plus one.
+    private enum Bucket {
+        static func make(place: Int, hash: Int) -> UInt64 {
+            UInt64(UInt32(truncatingIfNeeded: hash)) << 32 | UInt64(place + 1)
+        }
+        static func place(_ bucket: UInt64) -> Int { Int(bucket & 0xFFFF_FFFF) - 1 }
+        static func hash(_ bucket: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: bucket >> 32) }
     }
 
     /// Twice the signature window, so a retry re-signed late still finds its answer.
@@ -50,7 +62,7 @@ public final class DeliveryCache: Sendable {
     ///   - capacity: most entries kept.
     ///   - ttl: how long an answer is remembered.
     public init(capacity: Int = 50_000, ttl: Duration = DeliveryCache.defaultTTL) {
-        precondition(capacity > 0, "capacity must be positive")
+        precondition(capacity > 0 && capacity < 1 << 30, "capacity must be positive and below 2^30")
         self.capacity = capacity
         self.ttl = ttl
         self.state = Mutex(State())
@@ -110,10 +122,15 @@ public final class DeliveryCache: Sendable {
 
     /// The bucket and ring place of the live entry for `requestID`.
     private static func find(_ requestID: String, hash: Int, in state: State) -> (bucket: Int, place: Int)? {
+        let low = UInt32(truncatingIfNeeded: hash)
         var bucket = hash & state.mask
         while state.buckets[bucket] != 0 {
-            let place = state.buckets[bucket] - 1
-            if state.entries[place].hash == hash, state.entries[place].requestID == requestID { return (bucket, place) }
+            if Bucket.hash(state.buckets[bucket]) == low {
+                let place = Bucket.place(state.buckets[bucket])
+                if state.entries[place].hash == hash, state.entries[place].requestID == requestID {
+                    return (bucket, place)
+                }
+            }
             bucket = (bucket + 1) & state.mask
         }
         return nil
@@ -122,7 +139,7 @@ public final class DeliveryCache: Sendable {
     private static func index(_ place: Int, hash: Int, _ state: inout State) {
         var bucket = hash & state.mask
         while state.buckets[bucket] != 0 { bucket = (bucket + 1) & state.mask }
-        state.buckets[bucket] = place + 1
+        state.buckets[bucket] = Bucket.make(place: place, hash: hash)
     }
 
     /// Takes a live entry out of the index; its place in the ring stays until the ring reaches it.
@@ -134,7 +151,7 @@ public final class DeliveryCache: Sendable {
         var hole = bucket
         var next = (bucket + 1) & state.mask
         while state.buckets[next] != 0 {
-            let home = state.entries[state.buckets[next] - 1].hash & state.mask
+            let home = Int(Bucket.hash(state.buckets[next])) & state.mask
             if (next - home) & state.mask >= (next - hole) & state.mask {
                 state.buckets[hole] = state.buckets[next]
                 hole = next
@@ -146,7 +163,7 @@ public final class DeliveryCache: Sendable {
 
     /// Twice the buckets, the live entries indexed again.
     private static func grow(_ state: inout State) {
-        state.buckets = [Int](repeating: 0, count: 2 * state.buckets.count)
+        state.buckets = [UInt64](repeating: 0, count: 2 * state.buckets.count)
         for place in state.entries.indices where state.entries[place].live {
             index(place, hash: state.entries[place].hash, &state)
         }
@@ -156,7 +173,7 @@ public final class DeliveryCache: Sendable {
         let head = state.head
         if state.entries[head].live {
             var bucket = state.entries[head].hash & state.mask
-            while state.buckets[bucket] != head + 1 { bucket = (bucket + 1) & state.mask }
+            while Bucket.place(state.buckets[bucket]) != head { bucket = (bucket + 1) & state.mask }
             Self.unlink(bucket: bucket, place: head, &state)
         }
         state.head = (head + 1) % capacity
