@@ -4,36 +4,29 @@
 /// most the last four and the first three are shown. One `*` stands for each hidden character.
 public enum PhoneMask {
     public static func mask(_ number: String?) -> String {
-        guard let number, !number.isEmpty else { return "-" }
-        let utf8 = number.utf8
-        // Phone numbers are ASCII; anything else takes the slower path by Unicode scalars.
-        guard number.allUTF8({ $0 < 0x80 }) else {
-            let scalars = Array(number.unicodeScalars)
-            let plus = scalars.first == "+" ? 1 : 0
-            let (prefix, hidden, suffix) = split(scalars.count - plus)
-            var result = String.UnicodeScalarView(scalars.prefix(plus + prefix))
-            result.append(contentsOf: String(repeating: "*", count: hidden).unicodeScalars)
-            result.append(contentsOf: scalars.suffix(suffix))
-            return String(result)
+        guard var number, !number.isEmpty else { return "-" }
+        // Phone numbers are ASCII: masked from their bytes in place. Anything else takes the slower path by Unicode
+        // scalars.
+        let ascii = number.withUTF8 { utf8 -> String? in
+            guard utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+            let plus = utf8.first == UInt8(ascii: "+") ? 1 : 0
+            let (prefix, hidden, suffix) = split(utf8.count - plus)
+            return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+                let shown = plus + prefix
+                _ = buffer.initialize(fromContentsOf: utf8[..<shown])
+                buffer[shown..<shown + hidden].initialize(repeating: UInt8(ascii: "*"))
+                _ = buffer[(shown + hidden)...].initialize(fromContentsOf: utf8[(utf8.count - suffix)...])
+                return utf8.count
+            }
         }
-        let plus = utf8.first == UInt8(ascii: "+") ? 1 : 0
-        let (prefix, hidden, suffix) = split(utf8.count - plus)
-        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
-            var position = 0
-            for byte in utf8.prefix(plus + prefix) {
-                buffer[position] = byte
-                position += 1
-            }
-            for _ in 0..<hidden {
-                buffer[position] = UInt8(ascii: "*")
-                position += 1
-            }
-            for byte in utf8.suffix(suffix) {
-                buffer[position] = byte
-                position += 1
-            }
-            return position
-        }
+        if let ascii { return ascii }
+        let scalars = Array(number.unicodeScalars)
+        let plus = scalars.first == "+" ? 1 : 0
+        let (prefix, hidden, suffix) = split(scalars.count - plus)
+        var result = String.UnicodeScalarView(scalars.prefix(plus + prefix))
+        result.append(contentsOf: String(repeating: "*", count: hidden).unicodeScalars)
+        result.append(contentsOf: scalars.suffix(suffix))
+        return String(result)
     }
 
     /// How many of `count` characters to show first, hide, and show last.

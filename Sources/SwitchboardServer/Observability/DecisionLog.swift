@@ -78,9 +78,10 @@ public final class DecisionLog: Sendable {
         fields.add("call_id", record.callID ?? "-")
         fields.add("caller", PhoneMask.mask(call.caller))
         if !decision.skipped.isEmpty {
-            for reason in [Availability.draining, .full] {
+            let keys: [(Availability, StaticString)] = [(.draining, "draining"), (.full, "full")]
+            for (reason, key) in keys {
                 let names = decision.skipped.filter { $0.reason == reason }.map(\.backend)
-                if !names.isEmpty { fields.add(reason.rawValue, names.joined(separator: ",")) }
+                if !names.isEmpty { fields.add(key, names.joined(separator: ",")) }
             }
         }
         fields.add("number", PhoneMask.mask(call.number))

@@ -57,7 +57,8 @@ public struct LogLineHandler: LogHandler {
         sink.write(fields.finished())
     }
 
-    /// A line being written, as UTF-8: the head (time, level, label, message), then each field as it is added.
+    /// A line being written, as UTF-8: the head (time, level, label, message), then each field as it is added. Its
+    /// pieces are appended one by one, as bytes: no array of parts or string is built for any of them.
     struct Fields: LineFields {
         private var line: [UInt8] = []
         private let format: LogFormat
@@ -68,21 +69,32 @@ public struct LogLineHandler: LogHandler {
             switch format {
             case .text:
                 Timestamp.append(to: &line)
-                append(" ", level.rawValue, " ", handler.label, ": ")
+                line.append(UInt8(ascii: " "))
+                append(level.rawValue)
+                line.append(UInt8(ascii: " "))
+                append(handler.label)
+                append(": ")
                 LogLineHandler.appendEscapingControls(message, to: &line)
             case .json:
                 append(#"{"ts":""#)
                 Timestamp.append(to: &line)
-                append(#"","level":""#, level.rawValue, #"","label":""#)
+                append(#"","level":""#)
+                append(level.rawValue)
+                append(#"","label":""#)
                 JSONString.appendEscaped(handler.label, to: &line)
                 append(#"","msg":""#)
                 JSONString.appendEscaped(message, to: &line)
-                append("\"")
+                line.append(UInt8(ascii: "\""))
             }
         }
 
-        private mutating func append(_ parts: String...) {
-            for part in parts { line.append(contentsOf: part.utf8) }
+        private mutating func append(_ text: StaticString) {
+            text.withUTF8Buffer { line.append(contentsOf: $0) }
+        }
+
+        private mutating func append(_ text: String) {
+            var text = text
+            text.withUTF8 { line.append(contentsOf: $0) }
         }
 
         mutating func add(_ key: String, _ value: Logger.Metadata.Value) {
@@ -101,7 +113,9 @@ public struct LogLineHandler: LogHandler {
         mutating func add(_ key: String, _ value: String) {
             switch format {
             case .text:
-                append(" ", key, "=")
+                line.append(UInt8(ascii: " "))
+                append(key)
+                line.append(UInt8(ascii: "="))
                 LogLineHandler.appendTextValue(value, to: &line)
             case .json:
                 guard !LogLineHandler.reservedKeys.contains(key) else { return }
@@ -109,13 +123,31 @@ public struct LogLineHandler: LogHandler {
                 JSONString.appendEscaped(key, to: &line)
                 append("\":\"")
                 JSONString.appendEscaped(value, to: &line)
-                append("\"")
+                line.append(UInt8(ascii: "\""))
+            }
+        }
+
+        /// A field whose key is a literal of the program (the decision line's): plain, never reserved, so it is
+        /// written as it is.
+        mutating func add(_ key: StaticString, _ value: String) {
+            switch format {
+            case .text:
+                line.append(UInt8(ascii: " "))
+                append(key)
+                line.append(UInt8(ascii: "="))
+                LogLineHandler.appendTextValue(value, to: &line)
+            case .json:
+                append(",\"")
+                append(key)
+                append("\":\"")
+                JSONString.appendEscaped(value, to: &line)
+                line.append(UInt8(ascii: "\""))
             }
         }
 
         fileprivate consuming func finished() -> [UInt8] {
-            if format == .json { append("}") }
-            append("\n")
+            if format == .json { line.append(UInt8(ascii: "}")) }
+            line.append(UInt8(ascii: "\n"))
             return line
         }
     }
@@ -125,12 +157,19 @@ public struct LogLineHandler: LogHandler {
     /// A text-format value: as is when it is plain, else in double quotes with `"`, `\` and control characters
     /// escaped, so a value (a header a stranger sent) is always one field on one line.
     static func appendTextValue(_ value: String, to line: inout [UInt8]) {
-        // Plain printable ASCII, the usual case, is decided on the bytes; anything else on the Unicode scalars.
-        let plainASCII = value.allUTF8 { byte in
-            byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "=") && byte != UInt8(ascii: "\"")
-                && byte != UInt8(ascii: "\\")
+        // Plain printable ASCII, the usual case, is decided on the bytes and appended from them in place; anything
+        // else on the Unicode scalars.
+        var value = value
+        let plainASCII = value.withUTF8 { bytes in
+            let plain = !bytes.isEmpty && bytes.allSatisfy { byte in
+                byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "=") && byte != UInt8(ascii: "\"")
+                    && byte != UInt8(ascii: "\\")
+            }
+            if plain { line.append(contentsOf: bytes) }
+            return plain
         }
-        let needsQuotes = value.isEmpty || !plainASCII && value.unicodeScalars.contains { scalar in
+        if plainASCII { return }
+        let needsQuotes = value.isEmpty || value.unicodeScalars.contains { scalar in
             scalar == " " || scalar == "=" || scalar == "\"" || scalar == "\\" || isControl(scalar)
         }
         guard needsQuotes else {
@@ -150,6 +189,13 @@ public struct LogLineHandler: LogHandler {
 
     /// The message, with control characters escaped so it stays on one line.
     static func appendEscapingControls(_ text: String, to line: inout [UInt8]) {
+        var text = text
+        let printableASCII = text.withUTF8 { bytes in
+            let printable = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+            if printable { line.append(contentsOf: bytes) }
+            return printable
+        }
+        if printableASCII { return }
         guard text.unicodeScalars.contains(where: isControl) else {
             line.append(contentsOf: text.utf8)
             return
@@ -206,11 +252,11 @@ public struct LogLineHandler: LogHandler {
 }
 
 protocol LineFields {
-    mutating func add(_ key: String, _ value: String)
+    mutating func add(_ key: StaticString, _ value: String)
 }
 
 extension Logger.Metadata: LineFields {
-    mutating func add(_ key: String, _ value: String) { self[key] = .string(value) }
+    mutating func add(_ key: StaticString, _ value: String) { self[key.description] = .string(value) }
 }
 
 /// UTC timestamps like `2026-11-26T20:15:34.123Z`, formatted without Foundation's formatters.
