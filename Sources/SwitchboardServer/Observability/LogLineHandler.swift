@@ -111,34 +111,30 @@ public struct LogLineHandler: LogHandler {
         }
 
         mutating func add(_ key: String, _ value: String) {
-            switch format {
-            case .text:
-                line.append(UInt8(ascii: " "))
-                append(key)
-                line.append(UInt8(ascii: "="))
-                LogLineHandler.appendTextValue(value, to: &line)
-            case .json:
-                guard !LogLineHandler.reservedKeys.contains(key) else { return }
-                append(",\"")
-                JSONString.appendEscaped(key, to: &line)
-                append("\":\"")
-                JSONString.appendEscaped(value, to: &line)
-                line.append(UInt8(ascii: "\""))
+            let json = format == .json
+            if json, LogLineHandler.reservedKeys.contains(key) { return }
+            add(value) { line in
+                if json { JSONString.appendEscaped(key, to: &line) } else { line.append(contentsOf: key.utf8) }
             }
         }
 
-        /// A field whose key is a literal of the program (the decision line's): plain, never reserved, so it is
-        /// written as it is.
+        /// A field whose key is a literal of the program (the decision line's): plain and never reserved, so it is
+        /// copied as it is.
         mutating func add(_ key: StaticString, _ value: String) {
+            add(value) { line in key.withUTF8Buffer { line.append(contentsOf: $0) } }
+        }
+
+        /// One string field: its key, written by `key`, then the value as the format writes strings.
+        private mutating func add(_ value: String, key: (inout [UInt8]) -> Void) {
             switch format {
             case .text:
                 line.append(UInt8(ascii: " "))
-                append(key)
+                key(&line)
                 line.append(UInt8(ascii: "="))
                 LogLineHandler.appendTextValue(value, to: &line)
             case .json:
                 append(",\"")
-                append(key)
+                key(&line)
                 append("\":\"")
                 JSONString.appendEscaped(value, to: &line)
                 line.append(UInt8(ascii: "\""))
