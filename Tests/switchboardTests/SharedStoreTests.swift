@@ -256,8 +256,10 @@ struct SharedStoreTests {
             #expect(try await restarted.call("three") == Self.rejected)
             #expect(try await restarted.end("two").contains(#""outcome":"released""#))
             #expect(try await restarted.call("four") == Self.answered)
-            // The admin view reads the count from the database; `/status` shows it as of the last refresh.
+            // The admin view reads the count from the database; `/status` shows it as of the last refresh (every
+            // 500 ms), so it is waited for.
             #expect(try await restarted.get("/admin/backends/a").contains(#""active_calls":2"#))
+            #expect(try await eventually { try await restarted.get("/status").contains(#""active_calls":2"#) })
             let status = try await restarted.get("/status")
             #expect(status.contains(#""id":"r1""#) && status.contains(#""self":true"#))
             try await restarted.stop()
