@@ -108,7 +108,9 @@ public final class ChildProcess: Sendable {
         while process.isRunning || !output.ended || !errors.ended {
             guard ContinuousClock.now < deadline else {
                 kill(process.processIdentifier, SIGKILL)
-                throw ChildError(message: "still running after \(timeout)")
+                // The end of what it printed says where it stuck.
+                let tail = (stdout + stderr).split(separator: "\n").suffix(30).joined(separator: "\n")
+                throw ChildError(message: "still running after \(timeout); its last lines:\n\(tail)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
