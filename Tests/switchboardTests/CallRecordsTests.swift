@@ -263,4 +263,26 @@ struct CallRecordsTests {
         }
         await database.remove()
     }
+
+    @Test func aStopWhileTheStoreIsDownWaitsForTheRecordsAFewSecondsAndSaysWhatItCouldNotWrite() async throws {
+        let database = try await TestDatabase(private: true)
+        do {
+            let scratch = try Scratch()
+            let replica = try await SharedStoreTests.start(
+                try scratch.write("routes.yaml", Self.table), store: database.url(), id: "r1"
+            )
+            try await database.stopServer()
+            #expect(try await Self.call(replica, "unwritten", caller: Self.vip).contains("b.example"))
+            try await replica.process.waitForOutput(containing: "store unavailable")
+            replica.process.signal(SIGTERM)
+            // The record's batch waits on a database that is gone; the shutdown gives it 3 s, not the batch's own
+            // 10 s budget, and says what it lost.
+            #expect(try await replica.process.waitForExit(timeout: .seconds(8)) == 0)
+            #expect(replica.process.stdout.contains("call records not written before shutdown records=1"))
+        } catch {
+            await database.remove()
+            throw error
+        }
+        await database.remove()
+    }
 }

@@ -111,27 +111,37 @@ public final class CallRecorder: Service, Sendable {
     // MARK: The writer
 
     /// Writes records as they arrive and deletes old ones now and then; at a graceful shutdown, writes what is
-    /// queued (for a few seconds at most) and returns.
+    /// queued for ``shutdownWrite`` at most, a batch already on its way included, and logs what it could not write.
     public func run() async throws {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.sweepPeriodically() }
-            await withGracefulShutdownHandler {
-                await write()
-            } onGracefulShutdown: {
-                self.stopping.store(true, ordering: .relaxed)
-                self.wakeup.signal()
+            await withTaskGroup(of: Void.self) { writer in
+                writer.addTask { await self.write() }
+                writer.addTask {
+                    guard (try? await gracefulShutdown()) != nil else { return }
+                    self.stopping.store(true, ordering: .relaxed)
+                    self.wakeup.signal()
+                    try? await Task.sleep(for: Self.shutdownWrite)
+                }
+                // The queue written out, or the time up: either way the other task ends.
+                await writer.next()
+                writer.cancelAll()
             }
             group.cancelAll()
         }
+        let unwritten = queue.withLock { $0.decided.count + $0.ended.count }
+        if unwritten > 0 {
+            logger.warning("call records not written before shutdown", metadata: ["records": "\(unwritten)"])
+        }
     }
 
+    /// How long a graceful shutdown waits for the queue to be written.
+    static let shutdownWrite: Duration = .seconds(3)
+
     private func write() async {
-        var deadline: ContinuousClock.Instant?
         while !Task.isCancelled {
             if stopping.load(ordering: .relaxed) {
-                let end = deadline ?? .now + .seconds(3)
-                deadline = end
-                if ContinuousClock.now > end || queue.withLock({ $0.count == 0 }) { break }
+                if queue.withLock({ $0.count == 0 }) { break }
             } else {
                 await wakeup.wait()
                 // Records come in bursts under load: a moment's wait lets a batch fill, so the database gets fewer,

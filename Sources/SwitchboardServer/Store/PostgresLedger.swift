@@ -365,6 +365,8 @@ public final class PostgresLedger: CallLedger {
     /// (a burst that queues on the pool is not an outage); its own call is decided without the store all the same,
     /// and ``StoreSync`` writes that decision back.
     func markUnavailable(_ error: any Error) {
+        // A caller that stopped waiting (a shutdown) says nothing of the store.
+        guard !(error is CancellationError) else { return }
         let changed = view.withLock { view -> Bool in
             guard view.availability != .unavailable else { return false }
             if error is BudgetExceeded {
