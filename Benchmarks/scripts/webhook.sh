@@ -30,7 +30,8 @@
 # KEY_TYPE=ec (P-256) or rsa (2048 bits) for the test certificate; SERVE_ARGS="--log-level notice" runs Switchboard
 # without decision lines. PIN=1 gives the PostgreSQL cluster a core of its own (CPU 1) and runs every server and wrk
 # on the other (CPU 0), with or without the store: the database as on a machine of its own, and
-# Switchboard with the same one core in both.
+# Switchboard with the same one core in both. PIN=split runs every server on CPU 0 and wrk on CPU 1 (no store): each
+# server's threads on one core, so no cache line moves between cores within the server.
 source "$(dirname "$0")/common.sh"
 rounds=${ROUNDS:-3} duration=${DURATION:-15} connections=${CONNECTIONS:-64} threads=${THREADS:-2}
 targets=${TARGETS:-bare switchboard}
@@ -43,9 +44,11 @@ make_certificate "${KEY_TYPE:-ec}"
 start_demo_backends 19001 19002
 limited_routes "$work/routes-limits.yaml"
 [[ " $targets" != *"-store"* ]] || start_store
-pin=()
-if [[ -n ${PIN:-} ]]; then
-    pin=(taskset -c 0)
+pin=() wrk_pin=()
+if [[ ${PIN:-} == split ]]; then
+    pin=(taskset -c 0) wrk_pin=(taskset -c 1)
+elif [[ -n ${PIN:-} ]]; then
+    pin=(taskset -c 0) wrk_pin=(taskset -c 0)
     # The backends PostgreSQL forks later inherit its postmaster's CPU.
     if [[ -n $pg_dir ]]; then
         postmaster=$(head -1 "$pg_dir/data/postmaster.pid")
@@ -112,12 +115,12 @@ for round in $(seq 1 "$rounds"); do
         start_server "$target"
         url="$scheme://127.0.0.1:$port"
         python3 "$here/sign.py" "$key" "$incoming" "$ended" 60000 "$work/warmup" --mode "$(mode "$target")" --threads "$threads"
-        ${pin[@]+"${pin[@]}"} wrk -t"$threads" -c"$connections" -d3s -s "$here/requests.lua" "$url" \
+        ${wrk_pin[@]+"${wrk_pin[@]}"} wrk -t"$threads" -c"$connections" -d3s -s "$here/requests.lua" "$url" \
             -- "$work/warmup" "$incoming" "$ended" "$(close "$target")" >/dev/null
         lines=$((duration * 60000))
         python3 "$here/sign.py" "$key" "$incoming" "$ended" "$lines" "$work/signatures" --mode "$(mode "$target")" --threads "$threads"
         before=$(ticks "$server") db_before=$(db_ticks)
-        ${pin[@]+"${pin[@]}"} wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$here/requests.lua" "$url" \
+        ${wrk_pin[@]+"${wrk_pin[@]}"} wrk -t"$threads" -c"$connections" -d"${duration}s" --latency -s "$here/requests.lua" "$url" \
             -- "$work/signatures" "$incoming" "$ended" "$(close "$target")" ${DELAY:-} > "$work/wrk.txt"
         after=$(ticks "$server") db_after=$(db_ticks)
         if [[ $target == switchboard-leases* ]]; then
