@@ -65,6 +65,8 @@ struct StoreSync: Service {
                 logger.critical("store refused", metadata: ["store": "\(settings.url)", "error": "\(error)"])
                 throw error
             } catch {
+                // Shutting down stops the pool, which fails the attempt: not the store's doing.
+                if Task.isShuttingDownGracefully { break }
                 if !warned {
                     logger.error(
                         "store not reachable yet; retrying (not ready until it answers)",
