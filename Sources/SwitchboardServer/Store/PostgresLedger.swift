@@ -354,7 +354,8 @@ public final class PostgresLedger: CallLedger {
             metrics.operation(name, duration: started.duration(to: .now))
             return value
         } catch {
-            metrics.failure(name)
+            // A caller that stopped waiting (a shutdown) is not a failure of the store.
+            if !(error is CancellationError) { metrics.failure(name) }
             throw error
         }
     }
