@@ -4,11 +4,12 @@
 # 1. The bare endpoint and Switchboard as built, each under the same wrk load as webhook.sh (plain HTTP, keep-alive,
 #    distinct signed deliveries): requests/s and server CPU per request, split into NIO's event loop threads (reading,
 #    parsing and writing HTTP) and every other thread (Swift's concurrency pool, where the route handler runs).
+#    (Switchboard as built is the working tree; the probed copy is HEAD: commit first to compare the same code.)
 # 2. A copy of HEAD with Benchmarks/patches/step-probe.patch applied, under the same load: the wall time of each
 #    step of the webhook handler, timed in place with the monotonic clock, as mean, median and 90th percentile.
 #    The copy is built in STEPS_TREE (default /tmp/switchboard-steps, kept, so later runs build incrementally; the
-#    first build takes as long as a fresh release build). The patch never reaches the product: a step's time in a
-#    thread that was preempted includes other threads' work, which only the median leaves out.
+#    first build takes as long as a fresh release build). The patch never reaches the product. A step's time also
+#    counts any wait of its thread for the core (other threads' work), which the median leaves out.
 #
 #   Benchmarks/scripts/steps.sh                   DURATION=8 seconds per target, CONNECTIONS=64, THREADS=2
 #   PIN=split Benchmarks/scripts/steps.sh         every server on CPU 0, wrk on CPU 1
@@ -20,8 +21,13 @@ port=18080 admin=19090
 echo "==> release builds (the bare endpoint; HEAD with the step probe, in $tree)"
 swift build -c release --package-path "$root/Benchmarks" --product BareEndpoint >/dev/null
 bare="$root/Benchmarks/.build/release/BareEndpoint"
+# The scratch copy is emptied (all but its build) before each run: never a directory this script did not make.
+if [[ -n $(ls -A "$tree" 2>/dev/null) && ! -e $tree/.switchboard-steps ]]; then
+    echo "$tree is not empty and was not made by steps.sh: set STEPS_TREE to another directory"; exit 1
+fi
 mkdir -p "$tree"
-find "$tree" -mindepth 1 -maxdepth 1 ! -name .build -exec rm -rf {} +
+find "$tree" -mindepth 1 -maxdepth 1 ! -name .build ! -name .switchboard-steps -exec rm -rf {} +
+touch "$tree/.switchboard-steps"
 git -C "$root" archive HEAD | tar -x -C "$tree"
 (cd "$tree" && git apply "$root/Benchmarks/patches/step-probe.patch") \
     || { echo "Benchmarks/patches/step-probe.patch no longer applies to HEAD: update it"; exit 1; }
