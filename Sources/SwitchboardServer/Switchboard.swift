@@ -122,28 +122,28 @@ public struct Switchboard: Sendable {
         let webhookRouter = webhookRouter()
         let metrics = metrics
         let webhookConnections = ConnectionRegistry(limit: configuration.webhookLimits.maxConnections)
-        let webhookApp = Application(
-            router: webhookRouter,
+        let webhookListener = ListenerService(
+            responder: webhookRouter.buildResponder(),
             server: .guarded(
                 limits: configuration.webhookLimits, registry: webhookConnections, certificates: webhookCertificates
             ) { reason in
                 metrics.connectionClosed(listener: "webhook", reason: reason)
             },
-            configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port)),
+            address: .hostname(configuration.listen.host, port: configuration.listen.port),
             onServerRunning: { channel in await onListening(.webhook, channel.localAddress?.port ?? 0) },
             logger: logger
         )
 
         let adminRouter = adminRouter()
         let adminConnections = ConnectionRegistry(limit: configuration.adminLimits.maxConnections)
-        let adminApp = Application(
-            router: adminRouter,
+        let adminListener = ListenerService(
+            responder: adminRouter.buildResponder(),
             server: .guarded(
                 limits: configuration.adminLimits, registry: adminConnections, certificates: adminCertificates
             ) { reason in
                 metrics.connectionClosed(listener: "admin", reason: reason)
             },
-            configuration: .init(address: .hostname(configuration.adminListen.host, port: configuration.adminListen.port)),
+            address: .hostname(configuration.adminListen.host, port: configuration.adminListen.port),
             onServerRunning: { channel in await onListening(.admin, channel.localAddress?.port ?? 0) },
             logger: logger
         )
@@ -181,10 +181,10 @@ public struct Switchboard: Sendable {
         let shutdownClock = ShutdownClock(timeout: configuration.shutdownTimeout)
         services += [
             BoundedShutdown(
-                listener: adminApp, name: "admin", connections: adminConnections, clock: shutdownClock, logger: logger
+                listener: adminListener, name: "admin", connections: adminConnections, clock: shutdownClock, logger: logger
             ),
             BoundedShutdown(
-                listener: webhookApp, name: "webhook", connections: webhookConnections, clock: shutdownClock,
+                listener: webhookListener, name: "webhook", connections: webhookConnections, clock: shutdownClock,
                 logger: logger
             ),
         ]
