@@ -66,7 +66,8 @@ for target in bare switchboard probed; do
             && { [[ $target == bare ]] || curl -sf -o /dev/null "http://127.0.0.1:$admin/readyz"; } && break
         sleep 0.1
     done
-    ${wrk_pin[@]+"${wrk_pin[@]}"} wrk -t"$threads" -c"$connections" -d3s -s "$here/requests.lua" "http://127.0.0.1:$port" \
+    ${wrk_pin[@]+"${wrk_pin[@]}"} wrk -t"$threads" -c"$connections" -d3s -s "$here/requests.lua" \
+        "http://127.0.0.1:$port" \
         -- "$work/warmup" "$incoming" "$ended" keep-alive >/dev/null
     python3 "$here/sign.py" "$key" "$incoming" "$ended" $((duration * 60000)) "$work/signatures" --threads "$threads"
     read -r loops0 others0 < <(split_ticks "$server")
@@ -76,11 +77,12 @@ for target in bare switchboard probed; do
     kill "$server"; wait "$server" 2>/dev/null || true
     requests=$(awk '/requests in/ { print $1 }' "$work/wrk.txt")
     rps=$(awk '/Requests\/sec/ { print $2 }' "$work/wrk.txt")
-    awk -v t="$target" -v r="$requests" -v rps="$rps" -v l=$((loops1 - loops0)) -v o=$((others1 - others0)) -v hz="$hz" \
-        'BEGIN { us = 1e6 / hz / r; printf "%-24s %10.0f %14.1f %14.1f %14.1f\n", t, rps, (l + o) * us, l * us, o * us }'
+    awk -v t="$target" -v r="$requests" -v rps="$rps" -v l=$((loops1 - loops0)) -v o=$((others1 - others0)) \
+        -v hz="$hz" 'BEGIN { us = 1e6 / hz / r
+            printf "%-24s %10.0f %14.1f %14.1f %14.1f\n", t, rps, (l + o) * us, l * us, o * us }'
 done
 echo
 # The probe's last report (one every 100,000 webhooks after a warm-up of 50,000).
 grep -q '^steps of' "$work/probed.err" || { echo "no report from the probe: run longer (DURATION)"; exit 1; }
-awk '/^steps of/ { block = ""; on = 1 } on { block = block $0 "\n" } /two clock reads/ { on = 0 } END { printf "%s", block }' \
-    "$work/probed.err"
+awk '/^steps of/ { block = ""; on = 1 } on { block = block $0 "\n" } /two clock reads/ { on = 0 }
+    END { printf "%s", block }' "$work/probed.err"

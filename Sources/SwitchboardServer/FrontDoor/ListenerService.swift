@@ -42,7 +42,7 @@ where Responder.Context: InitializableFromSource<ApplicationRequestContextSource
             } catch let error as HTTPParserError {
                 throw error
             } catch {
-                logger.debug("Unrecognised Error", metadata: ["error.type": "\(error)"])
+                logger.debug("request failed with an error the router did not answer", metadata: ["error": "\(error)"])
                 response = Response(status: .internalServerError, body: .init())
             }
             response.headers[.date] = HTTPDate.shared.value()
