@@ -18,11 +18,11 @@ struct HTTPDateTests {
 
     @Test func formatsAsFoundationDoes() {
         // Epoch, the second before it, leap days (2000 is a leap year, 2100 is not), ends of years and months.
-        var instants: [Int64] = [
+        var instants: [Int] = [
             0, -1, 951_782_400, 951_868_799, 1_709_164_800, 946_684_799, 4_107_542_399, 4_107_542_400,
         ]
         var generator = SystemRandomNumberGenerator()
-        instants += (0..<2_000).map { _ in Int64.random(in: 0...4_102_444_800, using: &generator) }
+        instants += (0..<2_000).map { _ in Int.random(in: 0...4_102_444_800, using: &generator) }
         for seconds in instants {
             let expected = Self.reference.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
             #expect(HTTPDate.format(secondsSince1970: seconds) == expected, "at \(seconds)")
