@@ -119,35 +119,6 @@ public struct Switchboard: Sendable {
         startingWith services: [any Service] = [],
         onListening: @escaping @Sendable (Listener, Int) async -> Void = { _, _ in }
     ) async throws {
-        let webhookRouter = webhookRouter()
-        let metrics = metrics
-        let webhookConnections = ConnectionRegistry(limit: configuration.webhookLimits.maxConnections)
-        let webhookListener = ListenerService(
-            responder: webhookRouter.buildResponder(),
-            server: .guarded(
-                limits: configuration.webhookLimits, registry: webhookConnections, certificates: webhookCertificates
-            ) { reason in
-                metrics.connectionClosed(listener: "webhook", reason: reason)
-            },
-            address: .hostname(configuration.listen.host, port: configuration.listen.port),
-            onServerRunning: { channel in await onListening(.webhook, channel.localAddress?.port ?? 0) },
-            logger: logger
-        )
-
-        let adminRouter = adminRouter()
-        let adminConnections = ConnectionRegistry(limit: configuration.adminLimits.maxConnections)
-        let adminListener = ListenerService(
-            responder: adminRouter.buildResponder(),
-            server: .guarded(
-                limits: configuration.adminLimits, registry: adminConnections, certificates: adminCertificates
-            ) { reason in
-                metrics.connectionClosed(listener: "admin", reason: reason)
-            },
-            address: .hostname(configuration.adminListen.host, port: configuration.adminListen.port),
-            onServerRunning: { channel in await onListening(.admin, channel.localAddress?.port ?? 0) },
-            logger: logger
-        )
-
         // The store (or the in-memory ledger's sweeper) stops after the listeners, so in-flight calls finish.
         var services = services
         if let store {
@@ -180,18 +151,41 @@ public struct Switchboard: Sendable {
         // what is still open once the shutdown has lasted `shutdownTimeout`.
         let shutdownClock = ShutdownClock(timeout: configuration.shutdownTimeout)
         services += [
-            BoundedShutdown(
-                listener: adminListener, name: "admin", connections: adminConnections, clock: shutdownClock, logger: logger
+            listener(
+                .admin, router: adminRouter(), at: configuration.adminListen, limits: configuration.adminLimits,
+                certificates: adminCertificates, clock: shutdownClock, onListening: onListening
             ),
-            BoundedShutdown(
-                listener: webhookListener, name: "webhook", connections: webhookConnections, clock: shutdownClock,
-                logger: logger
+            listener(
+                .webhook, router: webhookRouter(), at: configuration.listen, limits: configuration.webhookLimits,
+                certificates: webhookCertificates, clock: shutdownClock, onListening: onListening
             ),
         ]
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: gracefulShutdownSignals, logger: logger)
         )
         try await group.run()
+    }
+
+    /// One listener serving `router`, which closes what it still has open once a graceful shutdown has lasted
+    /// `--shutdown-timeout`.
+    private func listener(
+        _ which: Listener, router: Router<BasicRequestContext>, at address: ServerConfiguration.Address,
+        limits: ListenerLimits, certificates: CertificateStore?, clock: ShutdownClock,
+        onListening: @escaping @Sendable (Listener, Int) async -> Void
+    ) -> BoundedShutdown {
+        let name = which == .webhook ? "webhook" : "admin"
+        let connections = ConnectionRegistry(limit: limits.maxConnections)
+        let metrics = metrics
+        let service = ListenerService(
+            responder: router.buildResponder(),
+            server: .guarded(limits: limits, registry: connections, certificates: certificates) { reason in
+                metrics.connectionClosed(listener: name, reason: reason)
+            },
+            address: .hostname(address.host, port: address.port),
+            onServerRunning: { channel in await onListening(which, channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        return BoundedShutdown(listener: service, name: name, connections: connections, clock: clock, logger: logger)
     }
 }
 

@@ -41,14 +41,7 @@ struct HTTPDateTests {
     /// Both listeners date their answers (RFC 9110 requires it of a server with a clock), a refusal and a 404
     /// included, with no timer keeping the value fresh.
     @Test func everyAnswerOfBothListenersIsDated() async throws {
-        let routes = """
-            version: 1
-            backends:
-              a: { url: "wss://a.example/calls", health: { check: none } }
-            routes:
-              - { name: all, to: a }
-            """
-        try await LiveSwitchboard.with(routes: routes) { live in
+        try await LiveSwitchboard.with(routes: Fixture.oneBackendTable("a")) { live in
             let before = Date().addingTimeInterval(-1)
             let answers = [
                 try await live.post(Fixture.incomingCall),
